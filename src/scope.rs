@@ -403,6 +403,17 @@ impl ScopeSet {
             .is_some_and(|s| s.actions.covers(&scope.actions))
     }
 
+    /// Whether the set grants `actions` on the resource `resource_type:name` (no class), without
+    /// building a [`Scope`]: the cached-token check on the hot path.
+    pub(crate) fn covers_parts(&self, resource_type: &str, name: &str, actions: &[&str]) -> bool {
+        let key = (resource_type, None, name);
+        self.0
+            .binary_search_by(|s| s.resource_key().cmp(&key))
+            .ok()
+            .and_then(|at| self.0.get(at))
+            .is_some_and(|s| actions.iter().all(|a| s.actions.contains(a)))
+    }
+
     /// Whether the set grants everything `other` asks for.
     pub fn covers_all(&self, other: &ScopeSet) -> bool {
         other.0.iter().all(|s| self.covers(s))

@@ -1,0 +1,291 @@
+//! The crate's error type: what ended a flow, and what the caller did wrong.
+//!
+//! [`Error`] is what a peer (registry, token endpoint) or the security policy did to a flow;
+//! [`UsageError`] is a driver calling the machine out of turn. Messages are one line, lower
+//! case, without secrets.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::challenge::{ParseError, ViewError};
+use crate::token::{ErrorBody, TokenError};
+use crate::url::UrlError;
+
+/// Which URL was bad.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlRole {
+    /// The caller's request URL.
+    Request,
+    /// A Bearer challenge's `realm`.
+    Realm,
+    /// A redirect's `Location`.
+    Location,
+}
+
+/// Which bound of a flow was reached.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitKind {
+    /// More redirects than [`Config::max_redirects`](crate::Config::max_redirects).
+    Redirects,
+    /// More flows in progress than [`Config::max_flows`](crate::Config::max_flows).
+    Flows,
+    /// More sends or token requests than a flow is allowed (see the crate docs).
+    Actions,
+}
+
+/// A refusal by the security policy, naming the rule.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyError {
+    /// The realm is not an `http`/`https` URL.
+    RealmScheme {
+        /// The realm.
+        realm: String,
+    },
+    /// The realm is plain `http` while the registry is `https`, or insecure registries are not
+    /// allowed: tokens and credentials would cross the network in clear.
+    InsecureRealm {
+        /// The realm.
+        realm: String,
+    },
+    /// Credentials or a token would go to a plain-`http` registry while insecure registries
+    /// are not allowed.
+    InsecureRegistry {
+        /// The registry.
+        registry: String,
+    },
+    /// The realm is an IP literal in a loopback, private, link-local or unspecified range on
+    /// another host than the registry's: a hostile registry could aim credentials at internal
+    /// services.
+    InternalRealm {
+        /// The realm.
+        realm: String,
+    },
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicyError::RealmScheme { realm } => {
+                write!(f, "refused realm {realm}: only http and https realms are allowed")
+            }
+            PolicyError::InsecureRealm { realm } => write!(
+                f,
+                "refused realm {realm}: plain http realms need a plain http registry and insecure registries allowed"
+            ),
+            PolicyError::InsecureRegistry { registry } => write!(
+                f,
+                "refused to send credentials to {registry}: plain http needs insecure registries allowed"
+            ),
+            PolicyError::InternalRealm { realm } => write!(
+                f,
+                "refused realm {realm}: internal ip address on another host than the registry"
+            ),
+        }
+    }
+}
+
+/// Why a flow failed.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A URL the machine had to use is not an absolute http(s) URL.
+    InvalidUrl {
+        /// Which URL.
+        role: UrlRole,
+        /// What is wrong with it.
+        error: UrlError,
+    },
+    /// The registry's `WWW-Authenticate` does not parse.
+    Challenge(ParseError),
+    /// The registry's Bearer challenge cannot be used (no realm, for example).
+    BearerChallenge(ViewError),
+    /// A 401 without a Bearer or Basic challenge; the schemes it offered (none when the
+    /// response had no `WWW-Authenticate`).
+    NoUsableChallenge {
+        /// The schemes offered.
+        offered: Vec<String>,
+    },
+    /// The registry wants credentials and none are configured for it.
+    CredentialsRequired {
+        /// The registry (`host[:port]`).
+        registry: String,
+    },
+    /// Credentials were refused, by the token endpoint or by the registry itself (Basic).
+    CredentialsRejected {
+        /// The realm or registry that refused them.
+        by: String,
+        /// The status it answered.
+        status: u16,
+        /// What it said.
+        body: ErrorBody,
+    },
+    /// The token endpoint answered with an error status.
+    TokenEndpoint {
+        /// The realm.
+        realm: String,
+        /// The status.
+        status: u16,
+        /// What it said.
+        body: ErrorBody,
+    },
+    /// The token endpoint's answer is not a usable token.
+    MalformedToken {
+        /// The realm.
+        realm: String,
+        /// What is wrong with it.
+        error: TokenError,
+    },
+    /// The registry refused a token the realm had just issued.
+    TokenRejected {
+        /// The registry.
+        registry: String,
+        /// What it said.
+        body: ErrorBody,
+    },
+    /// The registry still wants more scope after the token was widened once.
+    InsufficientScope {
+        /// The registry.
+        registry: String,
+        /// The scope requested last.
+        scope: String,
+        /// What it said.
+        body: ErrorBody,
+    },
+    /// The security policy refused to follow the registry.
+    Policy(PolicyError),
+    /// A bound was reached.
+    LimitExceeded(LimitKind),
+    /// The driver reported that sending a request failed.
+    SendFailed,
+    /// The flow handle is not (or no longer) known; flows end when `Done` or `Failed` is polled.
+    UnknownFlow,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let with_body = |f: &mut fmt::Formatter<'_>, body: &ErrorBody| {
+            if body.is_empty() {
+                Ok(())
+            } else {
+                write!(f, ": {body}")
+            }
+        };
+        // `401 UNAUTHORIZED: authentication required`, or `401 Unauthorized` without a body.
+        let status_line = |f: &mut fmt::Formatter<'_>, status: u16, body: &ErrorBody| {
+            if body.is_empty() {
+                write!(f, "{status} {}", reason(status))
+            } else {
+                write!(f, "{status} {body}")
+            }
+        };
+        match self {
+            Error::InvalidUrl { role, error } => {
+                let which = match role {
+                    UrlRole::Request => "request url",
+                    UrlRole::Realm => "realm",
+                    UrlRole::Location => "redirect location",
+                };
+                write!(f, "invalid {which}: {error}")
+            }
+            Error::Challenge(e) => write!(f, "malformed www-authenticate: {e}"),
+            Error::BearerChallenge(e) => write!(f, "unusable challenge: {e}"),
+            Error::NoUsableChallenge { offered } if offered.is_empty() => {
+                f.write_str("401 without a www-authenticate challenge")
+            }
+            Error::NoUsableChallenge { offered } => {
+                write!(
+                    f,
+                    "no supported challenge: registry offered {}",
+                    offered.join(", ")
+                )
+            }
+            Error::CredentialsRequired { registry } => {
+                write!(f, "{registry} requires credentials and none are configured")
+            }
+            Error::CredentialsRejected { by, status, body } => {
+                write!(f, "credentials rejected by {by}: ")?;
+                status_line(f, *status, body)
+            }
+            Error::TokenEndpoint {
+                realm,
+                status,
+                body,
+            } => {
+                write!(f, "token request to {realm} failed: ")?;
+                status_line(f, *status, body)
+            }
+            Error::MalformedToken { realm, error } => write!(f, "bad token from {realm}: {error}"),
+            Error::TokenRejected { registry, body } => {
+                write!(f, "{registry} rejected a freshly issued token")?;
+                with_body(f, body)
+            }
+            Error::InsufficientScope {
+                registry,
+                scope,
+                body,
+            } => {
+                write!(f, "insufficient scope at {registry} for {scope:?}")?;
+                with_body(f, body)
+            }
+            Error::Policy(p) => fmt::Display::fmt(p, f),
+            Error::LimitExceeded(l) => f.write_str(match l {
+                LimitKind::Redirects => "too many redirects",
+                LimitKind::Flows => "too many flows in progress",
+                LimitKind::Actions => "flow exceeded its action bound",
+            }),
+            Error::SendFailed => f.write_str("sending the request failed"),
+            Error::UnknownFlow => f.write_str("unknown flow"),
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200..=299 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl From<PolicyError> for Error {
+    fn from(p: PolicyError) -> Self {
+        Error::Policy(p)
+    }
+}
+
+/// The driver called the machine in a way its state does not allow.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageError {
+    /// The flow handle is not (or no longer) known.
+    UnknownFlow,
+    /// A response was reported for a request the flow has not asked to send.
+    UnexpectedResponse,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UsageError::UnknownFlow => "unknown flow",
+            UsageError::UnexpectedResponse => {
+                "response reported for a request the flow did not ask to send"
+            }
+        })
+    }
+}
+
+impl core::error::Error for UsageError {}

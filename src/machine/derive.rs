@@ -1,0 +1,204 @@
+//! The scope a request needs, read from its method and path (the distribution API's routes).
+
+use alloc::string::String;
+
+use super::io::Method;
+use crate::scope::{Scope, ScopeSet};
+use crate::url::query_param;
+
+/// What a request needs, borrowed from its URL so that checking a cached token allocates nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Derived<'a> {
+    /// `/v2/` and anything outside the API: no scope (Docker Hub still wants a token).
+    Nothing,
+    /// `/v2/_catalog`: `registry:catalog:*`.
+    Catalog,
+    /// A repository route: `repository:<name>:<actions>`, plus `pull` on a mount's source.
+    Repository {
+        name: &'a str,
+        actions: &'static [&'static str],
+        mount_from: Option<String>,
+    },
+}
+
+const ROUTES: [&str; 4] = ["/manifests/", "/blobs/", "/tags/", "/referrers/"];
+
+/// Actions by method: reading needs `pull`, writing needs `pull,push` (a push reads back what
+/// it wrote), deleting needs `delete`.
+fn actions(method: Method) -> &'static [&'static str] {
+    match method {
+        Method::Post | Method::Put | Method::Patch => &["pull", "push"],
+        Method::Delete => &["delete"],
+        _ => &["pull"],
+    }
+}
+
+pub(crate) fn derive<'a>(method: Method, path: &'a str, query: Option<&str>) -> Derived<'a> {
+    let Some(rest) = path.strip_prefix("/v2/") else {
+        return Derived::Nothing;
+    };
+    if rest == "_catalog" {
+        return Derived::Catalog;
+    }
+    // Names may contain a route word as a component (`team/tags/app`); tags and digests never
+    // contain `/`, so the route is the last match.
+    let Some(end) = ROUTES.iter().filter_map(|r| rest.rfind(r)).max() else {
+        return Derived::Nothing;
+    };
+    let name = rest.get(..end).unwrap_or_default();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Derived::Nothing;
+    }
+    let mount_from = match (method, query) {
+        (Method::Post, Some(q))
+            if rest
+                .get(end..)
+                .is_some_and(|r| r.starts_with("/blobs/uploads")) =>
+        {
+            query_param(q, "mount").and(query_param(q, "from"))
+        }
+        _ => None,
+    }
+    .filter(|from| !from.is_empty() && from.bytes().all(|b| b.is_ascii_graphic()));
+    Derived::Repository {
+        name,
+        actions: actions(method),
+        mount_from,
+    }
+}
+
+impl Derived<'_> {
+    /// Whether a token holding `held` may be used.
+    pub(crate) fn covered_by(&self, held: &ScopeSet) -> bool {
+        match self {
+            Derived::Nothing => true,
+            Derived::Catalog => held.covers_parts("registry", "catalog", &["*"]),
+            Derived::Repository {
+                name,
+                actions,
+                mount_from,
+            } => {
+                held.covers_parts("repository", name, actions)
+                    && mount_from.as_deref().map_or(true, |from| {
+                        held.covers_parts("repository", from, &["pull"])
+                    })
+            }
+        }
+    }
+
+    /// Adds the derived scopes to `set`.
+    pub(crate) fn add_to(&self, set: &mut ScopeSet) {
+        match self {
+            Derived::Nothing => {}
+            Derived::Catalog => set.insert(Scope::catalog()),
+            Derived::Repository {
+                name,
+                actions,
+                mount_from,
+            } => {
+                if let Ok(s) = Scope::repository(name, actions.iter().copied()) {
+                    set.insert(s);
+                }
+                if let Some(Ok(s)) = mount_from
+                    .as_deref()
+                    .map(|f| Scope::repository(f, ["pull"]))
+                {
+                    set.insert(s);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scopes(method: Method, url_path: &str) -> alloc::string::String {
+        let (path, query) = match url_path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (url_path, None),
+        };
+        let mut set = ScopeSet::new();
+        derive(method, path, query).add_to(&mut set);
+        alloc::string::ToString::to_string(&set)
+    }
+
+    #[test]
+    fn routes_map_to_scopes_by_method() {
+        let cases = [
+            (Method::Get, "/v2/", ""),
+            (Method::Get, "/v2/_catalog", "registry:catalog:*"),
+            (
+                Method::Get,
+                "/v2/library/alpine/manifests/latest",
+                "repository:library/alpine:pull",
+            ),
+            (Method::Head, "/v2/a/blobs/sha256:00", "repository:a:pull"),
+            (Method::Get, "/v2/a/b/c/tags/list", "repository:a/b/c:pull"),
+            (
+                Method::Get,
+                "/v2/a/referrers/sha256:00",
+                "repository:a:pull",
+            ),
+            (
+                Method::Put,
+                "/v2/team/app/manifests/1.0",
+                "repository:team/app:pull,push",
+            ),
+            (
+                Method::Post,
+                "/v2/team/app/blobs/uploads/",
+                "repository:team/app:pull,push",
+            ),
+            (
+                Method::Patch,
+                "/v2/team/app/blobs/uploads/uuid",
+                "repository:team/app:pull,push",
+            ),
+            (
+                Method::Delete,
+                "/v2/team/app/manifests/sha256:00",
+                "repository:team/app:delete",
+            ),
+            (
+                Method::Get,
+                "/v2/team/tags/app/manifests/x",
+                "repository:team/tags/app:pull",
+            ),
+            (Method::Get, "/other", ""),
+            (Method::Get, "/v2/manifests/x", ""),
+        ];
+        for (m, p, want) in cases {
+            assert_eq!(scopes(m, p), want, "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn mount_needs_pull_on_the_source() {
+        assert_eq!(
+            scopes(
+                Method::Post,
+                "/v2/team/app/blobs/uploads/?mount=sha256%3Aab&from=team%2Fbase"
+            ),
+            "repository:team/app:pull,push repository:team/base:pull"
+        );
+        // `from` without `mount` is not a mount.
+        assert_eq!(
+            scopes(Method::Post, "/v2/team/app/blobs/uploads/?from=team/base"),
+            "repository:team/app:pull,push"
+        );
+    }
+
+    #[test]
+    fn coverage_matches_the_built_set() {
+        let d = derive(Method::Put, "/v2/a/manifests/1", None);
+        let mut set = ScopeSet::new();
+        assert!(!d.covered_by(&set));
+        d.add_to(&mut set);
+        assert!(d.covered_by(&set));
+        let pull_only = ScopeSet::parse("repository:a:pull").unwrap();
+        assert!(!d.covered_by(&pull_only));
+        assert!(d.covered_by(&ScopeSet::parse("repository:a:*").unwrap()));
+    }
+}

@@ -1,0 +1,1285 @@
+//! The Sans-IO authentication machine: [`Authenticator`] and its flows.
+//!
+//! An `Authenticator` is long-lived: it holds the configuration, credentials per registry, the
+//! token cache, what each registry's last challenge said (realm, service, scheme), and the
+//! flows in progress. A flow is one caller request's life: send, maybe a 401, a token fetch, a
+//! retry, done. Flows are small `Copy` handles ([`FlowId`]) into the authenticator, so many
+//! requests can be in flight at once and share token fetches.
+//!
+//! Inputs are method calls (`start`, `handle_response`, `handle_fetch_response`,
+//! `handle_send_failed`, `cancel`), each taking the caller's `now`; output is one flat
+//! [`Action`] per [`Authenticator::poll`]. The machine never performs I/O, reads a clock,
+//! spawns, or holds a request body.
+//!
+//! # Bounds
+//! A flow emits at most `3 + max_redirects` [`Action::Send`]s (the first send, a retry after the
+//! registry's first challenge, one more after a stale token, a widened scope or Harbor's Basic
+//! answer, and one per redirect) and at most [`MAX_TOKEN_REQUESTS`] [`Action::Fetch`]es (two
+//! token acquisitions, each a POST and its GET fallback), then `Done` or `Failed`.
+//! [`Action::Wait`] is not counted: it repeats until the fetch it waits for ends.
+
+mod config;
+mod derive;
+mod io;
+mod policy;
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::mem;
+
+pub use config::Config;
+pub use io::{Action, FlowId, Method, Now, Request, Response, SendRequest, TokenRequest};
+
+use self::derive::derive;
+use self::io::{Form, Target};
+use self::policy::{check_realm, check_registry};
+use crate::credentials::Credentials;
+use crate::error::{Error, LimitKind, UrlRole, UsageError};
+use crate::scope::{Scope, ScopeSet};
+use crate::secret::{Authorization, Secret};
+use crate::token::{ErrorBody, TokenError, TokenResponse};
+use crate::url::{encode_into, parse_scheme, resolve, Origin, UrlParts};
+
+/// Sends a flow may make beyond its first, for authentication (see the module docs).
+const MAX_AUTH_RETRIES: u8 = 2;
+/// Token requests a flow may make: two acquisitions, each a POST and its GET fallback.
+pub const MAX_TOKEN_REQUESTS: u8 = 4;
+/// Scopes from a challenge that are not `type:name:actions` (Gitea sends `*`), kept verbatim.
+const MAX_OPAQUE_SCOPES: usize = 8;
+
+/// Credentials for one registry, with the header values built once.
+struct CredEntry {
+    registry: String,
+    creds: Credentials,
+    basic: Option<Authorization>,
+    bearer: Option<Authorization>,
+}
+
+/// What a registry's last challenge said, to authenticate later requests before sending them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Known {
+    Bearer {
+        realm: String,
+        service: Option<String>,
+    },
+    Basic,
+}
+
+struct Registry {
+    origin: Origin,
+    /// `host[:port]`, the key of credentials.
+    name: String,
+    known: Option<Known>,
+    refresh_token: Option<Secret>,
+    /// The realm answered an OAuth2 POST with a status that means "use GET".
+    post_refused: bool,
+}
+
+struct CachedToken {
+    id: u64,
+    registry: usize,
+    scopes: ScopeSet,
+    opaque: Vec<String>,
+    auth: Authorization,
+    expires_ms: u64,
+}
+
+/// A token request in progress; flows that need no more than `scopes` wait for it.
+struct Fetch {
+    id: u64,
+    registry: usize,
+    scopes: ScopeSet,
+    opaque: Vec<String>,
+}
+
+/// What the last send of a flow carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    Nothing,
+    Basic,
+    Bearer { token: u64, fresh: bool },
+    RegistryToken,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Grant {
+    Get,
+    PostRefresh,
+    PostPassword,
+}
+
+enum State {
+    /// Decide the next action at the next poll.
+    Plan,
+    AwaitSend(SendRequest),
+    AwaitFetch {
+        fetch: u64,
+        request: TokenRequest,
+        grant: Grant,
+    },
+    Waiting {
+        fetch: u64,
+    },
+    Finished(Action),
+}
+
+struct Flow {
+    registry: usize,
+    method: Method,
+    /// The current target; a redirect changes it.
+    url: String,
+    redirected: bool,
+    /// Whether the current target is on the registry's origin (a redirect may leave it).
+    on_registry: bool,
+    declared: Vec<Scope>,
+    /// Scopes learned from challenges, and the union after widening.
+    extra: ScopeSet,
+    opaque: Vec<String>,
+    caller_auth: bool,
+    state: State,
+    sent: Sent,
+    /// A token this flow fetched, used even if it is within the refresh margin.
+    fresh: Option<u64>,
+    sends: u32,
+    token_requests: u8,
+    auth_retries: u8,
+    redirects: u32,
+    stale_retried: bool,
+    widened: bool,
+    basic_fallback: bool,
+}
+
+struct Slot {
+    generation: u32,
+    flow: Option<Flow>,
+    /// The URL buffer of the last flow in this slot, reused so a flow on the hot path does not
+    /// allocate.
+    spare: String,
+}
+
+struct Clock {
+    #[cfg(feature = "std")]
+    epoch: Option<std::time::Instant>,
+    last_ms: u64,
+}
+
+impl Clock {
+    fn tick(&mut self, now: Now) -> u64 {
+        let ms = match now {
+            Now::Elapsed(d) => u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            #[cfg(feature = "std")]
+            Now::Instant(i) => {
+                let epoch = *self.epoch.get_or_insert(i);
+                u64::try_from(i.saturating_duration_since(epoch).as_millis()).unwrap_or(u64::MAX)
+            }
+        };
+        self.last_ms = self.last_ms.max(ms);
+        self.last_ms
+    }
+}
+
+/// The authentication state machine. See the [crate documentation](crate) for the driving loop.
+pub struct Authenticator {
+    config: Config,
+    creds: Vec<CredEntry>,
+    registries: Vec<Registry>,
+    tokens: Vec<CachedToken>,
+    fetches: Vec<Fetch>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+    next_id: u64,
+    clock: Clock,
+}
+
+impl core::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("config", &self.config)
+            .field("registries", &self.registries.len())
+            .field("cached_tokens", &self.tokens.len())
+            .field("fetches", &self.fetches.len())
+            .field("flows", &self.live)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Normalises a registry name as credentials are keyed: lower case, no scheme or path, no
+/// default port.
+fn registry_key(registry: &str) -> String {
+    let r = registry.trim();
+    let r = r.split_once("://").map_or(r, |(_, rest)| rest);
+    let r = r.split('/').next().unwrap_or(r);
+    let r = r
+        .strip_suffix(":443")
+        .or_else(|| r.strip_suffix(":80"))
+        .unwrap_or(r);
+    r.to_ascii_lowercase()
+}
+
+impl Authenticator {
+    /// A new authenticator with no credentials (anonymous everywhere).
+    pub fn new(config: Config) -> Self {
+        Authenticator {
+            config,
+            creds: Vec::new(),
+            registries: Vec::new(),
+            tokens: Vec::new(),
+            fetches: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            next_id: 1,
+            clock: Clock {
+                #[cfg(feature = "std")]
+                epoch: None,
+                last_ms: 0,
+            },
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Sets the credentials for a registry, named `host[:port]` (a scheme or path is ignored,
+    /// as are default ports). They go only to that registry and to the realm its own challenge
+    /// names.
+    pub fn set_credentials(&mut self, registry: &str, creds: Credentials) {
+        let key = registry_key(registry);
+        let basic = creds.basic_header(false);
+        let bearer = match &creds {
+            Credentials::RegistryToken(t) => Authorization::bearer(t.expose()),
+            _ => None,
+        };
+        let entry = CredEntry {
+            registry: key.clone(),
+            creds,
+            basic,
+            bearer,
+        };
+        match self.creds.iter_mut().find(|c| c.registry == entry.registry) {
+            Some(c) => *c = entry,
+            None => self.creds.push(entry),
+        }
+        // Tokens obtained with other credentials must not serve these.
+        self.forget_registry_state(&key);
+    }
+
+    /// Removes the credentials of a registry (it becomes anonymous).
+    pub fn remove_credentials(&mut self, registry: &str) {
+        let key = registry_key(registry);
+        self.creds.retain(|c| c.registry != key);
+        self.forget_registry_state(&key);
+    }
+
+    fn forget_registry_state(&mut self, name: &str) {
+        let regs: Vec<usize> = (0..self.registries.len())
+            .filter(|&i| self.registries.get(i).is_some_and(|r| r.name == name))
+            .collect();
+        self.tokens.retain(|t| !regs.contains(&t.registry));
+        for i in regs {
+            if let Some(r) = self.registries.get_mut(i) {
+                r.refresh_token = None;
+                r.post_refused = false;
+            }
+        }
+    }
+
+    /// Drops every cached token (credentials and registry knowledge stay).
+    pub fn clear_tokens(&mut self) {
+        self.tokens.clear();
+    }
+
+    /// The number of cached tokens.
+    pub fn cached_tokens(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// The number of flows in progress.
+    pub fn flows_in_progress(&self) -> usize {
+        self.live
+    }
+
+    /// Starts a flow for one request of the caller.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] when the URL is not an absolute http(s) URL;
+    /// [`Error::LimitExceeded`] when [`Config::max_flows`] flows are in progress.
+    pub fn start<'r>(
+        &mut self,
+        request: impl Into<Request<'r>>,
+        now: impl Into<Now>,
+    ) -> Result<FlowId, Error> {
+        let request = request.into();
+        self.clock.tick(now.into());
+        if self.live >= self.config.max_flows {
+            return Err(Error::LimitExceeded(LimitKind::Flows));
+        }
+        let parts = match request.target {
+            Target::Url(u) => UrlParts::parse(u),
+            Target::Parts {
+                scheme,
+                authority,
+                path_and_query,
+            } => parse_scheme(scheme)
+                .and_then(|s| UrlParts::from_pieces(s, authority, path_and_query)),
+        }
+        .map_err(|error| Error::InvalidUrl {
+            role: UrlRole::Request,
+            error,
+        })?;
+        let registry = self.registry_for(&parts);
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                let i = u32::try_from(self.slots.len())
+                    .map_err(|_| Error::LimitExceeded(LimitKind::Flows))?;
+                self.slots.push(Slot {
+                    generation: 0,
+                    flow: None,
+                    spare: String::new(),
+                });
+                i
+            }
+        };
+        let slot = self
+            .slots
+            .get_mut(index as usize)
+            .ok_or(Error::LimitExceeded(LimitKind::Flows))?;
+        let mut url = mem::take(&mut slot.spare);
+        parts.write_to(&mut url);
+        slot.flow = Some(Flow {
+            registry,
+            method: request.method,
+            url,
+            redirected: false,
+            on_registry: true,
+            declared: request.scopes.to_vec(),
+            extra: ScopeSet::new(),
+            opaque: Vec::new(),
+            caller_auth: request.caller_authorized,
+            state: State::Plan,
+            sent: Sent::Nothing,
+            fresh: None,
+            sends: 0,
+            token_requests: 0,
+            auth_retries: 0,
+            redirects: 0,
+            stale_retried: false,
+            widened: false,
+            basic_fallback: false,
+        });
+        self.live += 1;
+        Ok(FlowId {
+            index,
+            generation: slot.generation,
+        })
+    }
+
+    fn registry_for(&mut self, parts: &UrlParts<'_>) -> usize {
+        if let Some(i) = self
+            .registries
+            .iter()
+            .position(|r| r.origin.matches(parts.scheme, parts.host, parts.port))
+        {
+            return i;
+        }
+        let origin = parts.origin();
+        self.registries.push(Registry {
+            name: origin.registry_name(),
+            origin,
+            known: None,
+            refresh_token: None,
+            post_refused: false,
+        });
+        self.registries.len() - 1
+    }
+
+    /// The next thing to do for a flow. After `Done` or `Failed` the flow is over and its handle
+    /// no longer valid. Polling again before reporting a response returns the same action.
+    pub fn poll(&mut self, id: FlowId) -> Action {
+        let Some(mut flow) = self.take(id) else {
+            return Action::Failed(Error::UnknownFlow);
+        };
+        // At most Waiting -> Plan -> (a settled state): three turns.
+        for _ in 0..4 {
+            match &flow.state {
+                State::Plan => self.plan(&mut flow),
+                State::Waiting { fetch } => {
+                    let fetch = *fetch;
+                    if self.fetches.iter().any(|f| f.id == fetch) {
+                        self.put(id, flow);
+                        return Action::Wait;
+                    }
+                    flow.state = State::Plan;
+                }
+                State::AwaitSend(req) => {
+                    let action = Action::Send(req.clone());
+                    self.put(id, flow);
+                    return action;
+                }
+                State::AwaitFetch { request, .. } => {
+                    let action = Action::Fetch(request.clone());
+                    self.put(id, flow);
+                    return action;
+                }
+                State::Finished(_) => break,
+            }
+        }
+        let action = match mem::replace(&mut flow.state, State::Plan) {
+            State::Finished(a) => a,
+            // Unreachable by the loop's construction; failing is the total answer.
+            _ => Action::Failed(Error::LimitExceeded(LimitKind::Actions)),
+        };
+        self.release(id, flow);
+        action
+    }
+
+    /// Reports the response to the caller's request (after an [`Action::Send`]). The body is
+    /// optional: when given for a 401, errors quote the registry's message.
+    ///
+    /// # Errors
+    /// [`UsageError`] when the flow is unknown or did not ask to send.
+    pub fn handle_response<'r>(
+        &mut self,
+        id: FlowId,
+        response: impl Into<Response<'r>>,
+        now: impl Into<Now>,
+    ) -> Result<(), UsageError> {
+        self.clock.tick(now.into());
+        let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
+        let result = if matches!(flow.state, State::AwaitSend(_)) {
+            self.on_response(&mut flow, &response.into());
+            Ok(())
+        } else {
+            Err(UsageError::UnexpectedResponse)
+        };
+        self.put(id, flow);
+        result
+    }
+
+    /// Reports the response to the machine's own request (after an [`Action::Fetch`]), with its
+    /// body (read at most [`TokenLimits::body_bytes`](crate::token::TokenLimits::body_bytes)
+    /// plus one bytes).
+    ///
+    /// # Errors
+    /// [`UsageError`] when the flow is unknown or did not ask to fetch.
+    pub fn handle_fetch_response<'r>(
+        &mut self,
+        id: FlowId,
+        response: impl Into<Response<'r>>,
+        now: impl Into<Now>,
+    ) -> Result<(), UsageError> {
+        self.clock.tick(now.into());
+        let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
+        let result = if matches!(flow.state, State::AwaitFetch { .. }) {
+            self.on_fetch_response(&mut flow, &response.into());
+            Ok(())
+        } else {
+            Err(UsageError::UnexpectedResponse)
+        };
+        self.put(id, flow);
+        result
+    }
+
+    /// Reports that the request of the last [`Action::Send`] or [`Action::Fetch`] could not be
+    /// sent (connection refused, timeout). The flow fails with [`Error::SendFailed`]; flows
+    /// waiting for its token fetch try their own. Retrying is the caller's decision: start a
+    /// new flow.
+    ///
+    /// # Errors
+    /// [`UsageError`] when the flow is unknown or had nothing in flight.
+    pub fn handle_send_failed(
+        &mut self,
+        id: FlowId,
+        now: impl Into<Now>,
+    ) -> Result<(), UsageError> {
+        self.clock.tick(now.into());
+        let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
+        let result = match &flow.state {
+            State::AwaitFetch { fetch, .. } => {
+                let fetch = *fetch;
+                self.end_fetch(fetch, None);
+                flow.state = State::Finished(Action::Failed(Error::SendFailed));
+                Ok(())
+            }
+            State::AwaitSend(_) => {
+                flow.state = State::Finished(Action::Failed(Error::SendFailed));
+                Ok(())
+            }
+            _ => Err(UsageError::UnexpectedResponse),
+        };
+        self.put(id, flow);
+        result
+    }
+
+    /// Abandons a flow (the caller gave up on the request). A token fetch it was making is
+    /// released, so flows waiting for it fetch their own.
+    pub fn cancel(&mut self, id: FlowId) {
+        if let Some(flow) = self.take(id) {
+            if let State::AwaitFetch { fetch, .. } = flow.state {
+                self.end_fetch(fetch, None);
+            }
+            self.release(id, flow);
+        }
+    }
+
+    fn take(&mut self, id: FlowId) -> Option<Flow> {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.flow.take()
+    }
+
+    fn put(&mut self, id: FlowId, flow: Flow) {
+        if let Some(slot) = self.slots.get_mut(id.index as usize) {
+            slot.flow = Some(flow);
+        }
+    }
+
+    fn release(&mut self, id: FlowId, flow: Flow) {
+        if let Some(slot) = self.slots.get_mut(id.index as usize) {
+            slot.spare = flow.url;
+            slot.spare.clear();
+            slot.generation = slot.generation.wrapping_add(1);
+            self.free.push(id.index);
+            self.live = self.live.saturating_sub(1);
+        }
+    }
+
+    fn cred(&self, registry: usize) -> Option<&CredEntry> {
+        let name = &self.registries.get(registry)?.name;
+        self.creds.iter().find(|c| &c.registry == name)
+    }
+
+    fn registry_name(&self, registry: usize) -> String {
+        self.registries
+            .get(registry)
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn fail(flow: &mut Flow, error: Error) {
+        flow.state = State::Finished(Action::Failed(error));
+    }
+
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    // ---- deciding what to send -------------------------------------------------------------
+
+    fn send(&self, flow: &mut Flow, authorization: Option<Authorization>, sent: Sent) {
+        flow.sends += 1;
+        if flow.sends > 3 + self.config.max_redirects {
+            return Self::fail(flow, Error::LimitExceeded(LimitKind::Actions));
+        }
+        flow.sent = sent;
+        flow.state = State::AwaitSend(SendRequest {
+            method: flow.method,
+            url: flow.redirected.then(|| flow.url.clone()),
+            authorization,
+        });
+    }
+
+    fn plan(&mut self, flow: &mut Flow) {
+        if flow.caller_auth || !flow.on_registry {
+            return self.send(flow, None, Sent::Nothing);
+        }
+        let insecure = self.config.allow_insecure;
+        let Some(reg) = self.registries.get(flow.registry) else {
+            return Self::fail(flow, Error::UnknownFlow);
+        };
+        let cred = self.cred(flow.registry);
+        if let Some(bearer) = cred.and_then(|c| c.bearer.clone()) {
+            if let Err(e) = check_registry(&reg.origin, insecure) {
+                return Self::fail(flow, e);
+            }
+            return self.send(flow, Some(bearer), Sent::RegistryToken);
+        }
+        let basic = cred.and_then(|c| c.basic.clone());
+        let use_basic = flow.basic_fallback || matches!(reg.known, Some(Known::Basic));
+        if use_basic || reg.known.is_none() {
+            return match basic.filter(|_| use_basic) {
+                Some(h) => match check_registry(&reg.origin, insecure) {
+                    Ok(()) => self.send(flow, Some(h), Sent::Basic),
+                    Err(e) => Self::fail(flow, e),
+                },
+                None => self.send(flow, None, Sent::Nothing),
+            };
+        }
+        // The registry asked for Bearer tokens.
+        if let Err(e) = check_registry(&reg.origin, insecure) {
+            return Self::fail(flow, e);
+        }
+        let now = self.clock.last_ms;
+        if let Some(t) = flow
+            .fresh
+            .and_then(|id| self.tokens.iter().find(|t| t.id == id))
+        {
+            let (auth, token) = (t.auth.clone(), t.id);
+            return self.send(flow, Some(auth), Sent::Bearer { token, fresh: true });
+        }
+        if let Some((auth, token)) = self.find_token(flow, now) {
+            return self.send(
+                flow,
+                Some(auth),
+                Sent::Bearer {
+                    token,
+                    fresh: false,
+                },
+            );
+        }
+        let need = self.need(flow);
+        if let Some(f) = self.fetches.iter().find(|f| {
+            f.registry == flow.registry
+                && f.scopes.covers_all(&need)
+                && flow.opaque.iter().all(|o| f.opaque.contains(o))
+        }) {
+            flow.state = State::Waiting { fetch: f.id };
+            return;
+        }
+        self.start_fetch(flow, need);
+    }
+
+    /// A cached, unexpired token of the flow's registry that covers what the flow needs.
+    fn find_token(&self, flow: &Flow, now: u64) -> Option<(Authorization, u64)> {
+        let margin = u64::try_from(self.config.refresh_margin.as_millis()).unwrap_or(u64::MAX);
+        let fresh_until = now.saturating_add(margin);
+        let parts = UrlParts::parse(&flow.url).ok()?;
+        let derived = derive(flow.method, parts.path(), parts.query());
+        self.tokens
+            .iter()
+            .filter(|t| t.registry == flow.registry && t.expires_ms > fresh_until)
+            .find(|t| {
+                derived.covered_by(&t.scopes)
+                    && t.scopes.covers_all(&flow.extra)
+                    && flow.declared.iter().all(|s| t.scopes.covers(s))
+                    && flow.opaque.iter().all(|o| t.opaque.contains(o))
+            })
+            .map(|t| (t.auth.clone(), t.id))
+    }
+
+    /// Everything the flow needs: derived from its route, declared by the caller, named by
+    /// challenges (and widened).
+    fn need(&self, flow: &Flow) -> ScopeSet {
+        let mut set = flow.extra.clone();
+        if let Ok(parts) = UrlParts::parse(&flow.url) {
+            derive(flow.method, parts.path(), parts.query()).add_to(&mut set);
+        }
+        set.extend(flow.declared.iter().cloned());
+        set
+    }
+
+    fn start_fetch(&mut self, flow: &mut Flow, scopes: ScopeSet) {
+        let grant = self.choose_grant(flow.registry);
+        let request = match self.token_request(flow.registry, &scopes, &flow.opaque, grant) {
+            Ok(r) => r,
+            Err(e) => return Self::fail(flow, e),
+        };
+        let id = self.next_id();
+        self.fetches.push(Fetch {
+            id,
+            registry: flow.registry,
+            scopes,
+            opaque: flow.opaque.clone(),
+        });
+        self.await_fetch(flow, id, request, grant);
+    }
+
+    fn await_fetch(&mut self, flow: &mut Flow, fetch: u64, request: TokenRequest, grant: Grant) {
+        flow.token_requests += 1;
+        if flow.token_requests > MAX_TOKEN_REQUESTS {
+            self.end_fetch(fetch, None);
+            return Self::fail(flow, Error::LimitExceeded(LimitKind::Actions));
+        }
+        flow.state = State::AwaitFetch {
+            fetch,
+            request,
+            grant,
+        };
+    }
+
+    fn choose_grant(&self, registry: usize) -> Grant {
+        let Some(reg) = self.registries.get(registry) else {
+            return Grant::Get;
+        };
+        if reg.post_refused {
+            return Grant::Get;
+        }
+        match self.cred(registry).map(|c| &c.creds) {
+            _ if reg.refresh_token.is_some() => Grant::PostRefresh,
+            Some(Credentials::IdentityToken { .. }) => Grant::PostRefresh,
+            Some(Credentials::Basic { .. }) if self.config.password_grant => Grant::PostPassword,
+            _ => Grant::Get,
+        }
+    }
+
+    /// Builds the token request for a registry's realm.
+    fn token_request(
+        &self,
+        registry: usize,
+        scopes: &ScopeSet,
+        opaque: &[String],
+        grant: Grant,
+    ) -> Result<TokenRequest, Error> {
+        let reg = self.registries.get(registry).ok_or(Error::UnknownFlow)?;
+        let Some(Known::Bearer { realm, service }) = &reg.known else {
+            return Err(Error::UnknownFlow);
+        };
+        check_realm(realm, &reg.origin, self.config.allow_insecure)?;
+        let creds = self.cred(registry).map(|c| &c.creds);
+        let scope_items = scopes
+            .iter()
+            .map(|s| s.to_string())
+            .chain(opaque.iter().cloned());
+        let mut fields: Vec<(&str, String)> = Vec::new();
+        let mut authorization = None;
+        match grant {
+            Grant::Get => {
+                if let Some(s) = service {
+                    fields.push(("service", s.clone()));
+                }
+                if self.config.one_scope_param {
+                    let joined: Vec<String> = scope_items.collect();
+                    if !joined.is_empty() {
+                        fields.push(("scope", joined.join(" ")));
+                    }
+                } else {
+                    fields.extend(scope_items.map(|s| ("scope", s)));
+                }
+                if let Some(c) = creds {
+                    authorization = c.basic_header(true);
+                    if let Some(user) = c.username().filter(|_| authorization.is_some()) {
+                        fields.push(("account", user.into()));
+                    }
+                    if self.config.request_refresh_token && authorization.is_some() {
+                        fields.push(("offline_token", "true".into()));
+                        fields.push(("client_id", self.config.client_id.clone()));
+                    }
+                }
+                let mut url = String::with_capacity(realm.len() + 64);
+                url.push_str(realm.split_once('#').map_or(realm.as_str(), |(r, _)| r));
+                let mut sep = if url.contains('?') { '&' } else { '?' };
+                for (k, v) in &fields {
+                    url.push(sep);
+                    sep = '&';
+                    url.push_str(k);
+                    url.push('=');
+                    encode_into(&mut url, v);
+                }
+                Ok(TokenRequest {
+                    method: Method::Get,
+                    url,
+                    authorization,
+                    form: None,
+                })
+            }
+            Grant::PostRefresh | Grant::PostPassword => {
+                let mut form: Vec<(&str, &str)> = Vec::new();
+                let scope: Vec<String> = scope_items.collect();
+                let scope = scope.join(" ");
+                match (grant, creds) {
+                    (Grant::PostPassword, Some(Credentials::Basic { username, password })) => {
+                        form.push(("grant_type", "password"));
+                        form.push(("username", username));
+                        form.push(("password", password.expose()));
+                        if self.config.request_refresh_token {
+                            form.push(("access_type", "offline"));
+                        }
+                    }
+                    _ => {
+                        let token = reg
+                            .refresh_token
+                            .as_ref()
+                            .or(match creds {
+                                Some(Credentials::IdentityToken { token, .. }) => Some(token),
+                                _ => None,
+                            })
+                            .ok_or(Error::UnknownFlow)?;
+                        form.push(("grant_type", "refresh_token"));
+                        form.push(("refresh_token", token.expose()));
+                    }
+                }
+                if let Some(s) = service {
+                    form.push(("service", s));
+                }
+                form.push(("client_id", &self.config.client_id));
+                if !scope.is_empty() {
+                    form.push(("scope", &scope));
+                }
+                let mut body = String::new();
+                for (n, (k, v)) in form.iter().enumerate() {
+                    if n > 0 {
+                        body.push('&');
+                    }
+                    body.push_str(k);
+                    body.push('=');
+                    encode_into(&mut body, v);
+                }
+                Ok(TokenRequest {
+                    method: Method::Post,
+                    url: realm
+                        .split_once('#')
+                        .map_or(realm.as_str(), |(r, _)| r)
+                        .into(),
+                    authorization: None,
+                    form: Some(Form(Secret::new(body))),
+                })
+            }
+        }
+    }
+
+    /// Ends a token fetch: on success waiters re-plan (and find the token in the cache); on a
+    /// definite failure they fail the same way; when `error` is `None` after a send failure or
+    /// cancel, they re-plan and one of them fetches.
+    fn end_fetch(&mut self, fetch: u64, error: Option<Error>) {
+        self.fetches.retain(|f| f.id != fetch);
+        for slot in &mut self.slots {
+            if let Some(flow) = &mut slot.flow {
+                if matches!(flow.state, State::Waiting { fetch: f } if f == fetch) {
+                    flow.state = match &error {
+                        Some(e) => State::Finished(Action::Failed(e.clone())),
+                        None => State::Plan,
+                    };
+                }
+            }
+        }
+    }
+
+    // ---- reading responses -----------------------------------------------------------------
+
+    fn secrets(&self, registry: usize) -> Vec<Secret> {
+        let mut out: Vec<Secret> = self
+            .cred(registry)
+            .map(|c| c.creds.secrets().cloned().collect())
+            .unwrap_or_default();
+        if let Some(rt) = self
+            .registries
+            .get(registry)
+            .and_then(|r| r.refresh_token.clone())
+        {
+            out.push(rt);
+        }
+        out
+    }
+
+    fn error_body(&self, registry: usize, body: &[u8]) -> ErrorBody {
+        let mut e = ErrorBody::parse(body);
+        let secrets = self.secrets(registry);
+        e.scrub(secrets.iter());
+        e
+    }
+
+    fn on_fetch_response(&mut self, flow: &mut Flow, response: &Response<'_>) {
+        let State::AwaitFetch { fetch, grant, .. } = flow.state else {
+            return;
+        };
+        let status = response.status;
+        let ok = (200..300).contains(&status);
+        let parsed = ok.then(|| TokenResponse::parse(response.body, &self.config.token_limits));
+        let post = grant != Grant::Get;
+        let not_json = matches!(parsed, Some(Err(TokenError::NotJson { .. })));
+        if post && (matches!(status, 400 | 401 | 404 | 405) || not_json) {
+            if let Some(r) = self.registries.get_mut(flow.registry) {
+                r.post_refused = true;
+            }
+            let scopes = self
+                .fetches
+                .iter()
+                .find(|f| f.id == fetch)
+                .map(|f| (f.scopes.clone(), f.opaque.clone()));
+            let (scopes, opaque) = scopes.unwrap_or_default();
+            return match self.token_request(flow.registry, &scopes, &opaque, Grant::Get) {
+                Ok(request) => self.await_fetch(flow, fetch, request, Grant::Get),
+                Err(e) => {
+                    self.end_fetch(fetch, Some(e.clone()));
+                    Self::fail(flow, e);
+                }
+            };
+        }
+        let realm = match self
+            .registries
+            .get(flow.registry)
+            .and_then(|r| r.known.clone())
+        {
+            Some(Known::Bearer { realm, .. }) => realm,
+            _ => String::new(),
+        };
+        let error = match parsed {
+            Some(Ok(t)) => return self.accept_token(flow, fetch, &t),
+            Some(Err(error)) => Error::MalformedToken { realm, error },
+            None => {
+                let body = self.error_body(flow.registry, response.body);
+                let anonymous = self
+                    .cred(flow.registry)
+                    .map_or(true, |c| c.creds.is_anonymous())
+                    && self
+                        .registries
+                        .get(flow.registry)
+                        .map_or(true, |r| r.refresh_token.is_none());
+                if matches!(status, 401 | 403) && !anonymous {
+                    Error::CredentialsRejected {
+                        by: realm,
+                        status,
+                        body,
+                    }
+                } else {
+                    Error::TokenEndpoint {
+                        realm,
+                        status,
+                        body,
+                    }
+                }
+            }
+        };
+        // A refresh token the realm refused is dead; the next attempt uses the credentials.
+        if grant == Grant::PostRefresh {
+            if let Some(r) = self.registries.get_mut(flow.registry) {
+                r.refresh_token = None;
+            }
+        }
+        self.end_fetch(fetch, Some(error.clone()));
+        Self::fail(flow, error);
+    }
+
+    fn accept_token(&mut self, flow: &mut Flow, fetch: u64, t: &TokenResponse) {
+        let Some(auth) = Authorization::bearer(t.token().expose()) else {
+            let error = Error::MalformedToken {
+                realm: String::new(),
+                error: TokenError::UnsafeToken { field: "token" },
+            };
+            self.end_fetch(fetch, Some(error.clone()));
+            return Self::fail(flow, error);
+        };
+        let now = self.clock.last_ms;
+        let (scopes, opaque) = self
+            .fetches
+            .iter()
+            .find(|f| f.id == fetch)
+            .map(|f| (f.scopes.clone(), f.opaque.clone()))
+            .unwrap_or_default();
+        if let Some(rt) = t.refresh_token() {
+            if let Some(r) = self.registries.get_mut(flow.registry) {
+                r.refresh_token = Some(rt.clone());
+            }
+        }
+        let id = self.next_id();
+        self.tokens.retain(|c| c.expires_ms > now);
+        while self.tokens.len() >= self.config.max_cached_tokens {
+            let soonest = self
+                .tokens
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, c)| c.expires_ms)
+                .map(|(i, _)| i);
+            match soonest {
+                Some(i) => {
+                    self.tokens.swap_remove(i);
+                }
+                None => break,
+            }
+        }
+        self.tokens.push(CachedToken {
+            id,
+            registry: flow.registry,
+            scopes,
+            opaque,
+            auth,
+            expires_ms: now.saturating_add(t.lifetime_secs().saturating_mul(1000)),
+        });
+        self.end_fetch(fetch, None);
+        flow.fresh = Some(id);
+        flow.state = State::Plan;
+    }
+
+    fn retry(flow: &mut Flow) {
+        flow.auth_retries += 1;
+        flow.state = if flow.auth_retries > MAX_AUTH_RETRIES {
+            State::Finished(Action::Failed(Error::LimitExceeded(LimitKind::Actions)))
+        } else {
+            State::Plan
+        };
+    }
+
+    fn on_response(&mut self, flow: &mut Flow, response: &Response<'_>) {
+        let status = response.status;
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            if let Some(location) = response.first("location") {
+                return self.redirect(flow, status, location);
+            }
+        }
+        if flow.caller_auth || !flow.on_registry {
+            flow.state = State::Finished(Action::Done);
+            return;
+        }
+        match (status, flow.sent) {
+            (401, _) => self.on_unauthorized(flow, response),
+            (
+                403 | 400,
+                Sent::Bearer {
+                    token,
+                    fresh: false,
+                },
+            ) if self.config.stale_on_403_400 && !flow.stale_retried => {
+                self.tokens.retain(|t| t.id != token);
+                flow.stale_retried = true;
+                Self::retry(flow);
+            }
+            _ => flow.state = State::Finished(Action::Done),
+        }
+    }
+
+    fn redirect(&mut self, flow: &mut Flow, status: u16, location: &[u8]) {
+        if flow.redirects >= self.config.max_redirects {
+            return Self::fail(flow, Error::LimitExceeded(LimitKind::Redirects));
+        }
+        let target = core::str::from_utf8(location)
+            .map_err(|_| crate::url::UrlError::InvalidCharacter)
+            .and_then(|l| resolve(&flow.url, l))
+            .and_then(|u| UrlParts::parse(&u).map(|p| (p.origin(), u.clone())));
+        let (origin, url) = match target {
+            Ok(t) => t,
+            Err(error) => {
+                return Self::fail(
+                    flow,
+                    Error::InvalidUrl {
+                        role: UrlRole::Location,
+                        error,
+                    },
+                )
+            }
+        };
+        flow.redirects += 1;
+        flow.on_registry = self
+            .registries
+            .get(flow.registry)
+            .is_some_and(|r| r.origin == origin);
+        flow.url = url;
+        flow.redirected = true;
+        if status == 303 && flow.method != Method::Head {
+            flow.method = Method::Get;
+        }
+        flow.sent = Sent::Nothing;
+        flow.state = State::Plan;
+    }
+
+    fn on_unauthorized(&mut self, flow: &mut Flow, response: &Response<'_>) {
+        let chosen = match self
+            .config
+            .parser
+            .parse_lines(response.values("www-authenticate"))
+        {
+            Ok(list) => choose_challenge(&list),
+            Err(e) => Err(Error::Challenge(e)),
+        };
+        let chosen = match chosen {
+            Ok(c) => c,
+            Err(e) => return Self::fail(flow, e),
+        };
+        let mut body = self.error_body(flow.registry, response.body);
+        let registry = self.registry_name(flow.registry);
+        let has_basic = self.cred(flow.registry).is_some_and(|c| c.basic.is_some());
+        match chosen {
+            Chosen::Basic => match flow.sent {
+                // Harbor answers a token that lacks scope with a Basic challenge.
+                Sent::Bearer { .. } if has_basic && !flow.basic_fallback => {
+                    flow.basic_fallback = true;
+                    Self::retry(flow);
+                }
+                Sent::Bearer { .. } if !has_basic => {
+                    Self::fail(flow, Error::CredentialsRequired { registry });
+                }
+                Sent::Nothing if has_basic => {
+                    if let Some(r) = self.registries.get_mut(flow.registry) {
+                        r.known = Some(Known::Basic);
+                    }
+                    Self::retry(flow);
+                }
+                Sent::Nothing => {
+                    if let Some(r) = self.registries.get_mut(flow.registry) {
+                        r.known = Some(Known::Basic);
+                    }
+                    Self::fail(flow, Error::CredentialsRequired { registry });
+                }
+                _ => Self::fail(
+                    flow,
+                    Error::CredentialsRejected {
+                        by: registry,
+                        status: 401,
+                        body,
+                    },
+                ),
+            },
+            Chosen::Bearer {
+                realm,
+                service,
+                scopes,
+                error,
+                description,
+            } => {
+                let Some(reg) = self.registries.get_mut(flow.registry) else {
+                    return Self::fail(flow, Error::UnknownFlow);
+                };
+                if let Err(e) = check_realm(&realm, &reg.origin, self.config.allow_insecure) {
+                    return Self::fail(flow, e);
+                }
+                let known = Known::Bearer { realm, service };
+                if reg.known.as_ref() != Some(&known) {
+                    reg.known = Some(known);
+                }
+                if body.error.is_none() {
+                    body.error = error.clone();
+                    body.error_description = description;
+                }
+                let mut named = ScopeSet::new();
+                let mut opaque = Vec::new();
+                for s in &scopes {
+                    match Scope::parse(s) {
+                        Ok(scope) => named.insert(scope),
+                        Err(_) if opaque.len() < MAX_OPAQUE_SCOPES => opaque.push(s.clone()),
+                        Err(_) => {}
+                    }
+                }
+                self.on_bearer_challenge(flow, named, opaque, error.as_deref(), body, registry);
+            }
+        }
+    }
+
+    fn on_bearer_challenge(
+        &mut self,
+        flow: &mut Flow,
+        named: ScopeSet,
+        opaque: Vec<String>,
+        error: Option<&str>,
+        body: ErrorBody,
+        registry: String,
+    ) {
+        let add_opaque = |flow: &mut Flow, items: &[String]| {
+            for o in items {
+                if !flow.opaque.contains(o) && flow.opaque.len() < MAX_OPAQUE_SCOPES {
+                    flow.opaque.push(o.clone());
+                }
+            }
+        };
+        match flow.sent {
+            Sent::Nothing => {
+                flow.extra.extend_from(&named);
+                add_opaque(flow, &opaque);
+                Self::retry(flow);
+            }
+            Sent::Basic if !flow.basic_fallback => {
+                // The registry moved from Basic to Bearer since we last heard from it.
+                flow.extra.extend_from(&named);
+                add_opaque(flow, &opaque);
+                Self::retry(flow);
+            }
+            Sent::Basic | Sent::RegistryToken => Self::fail(
+                flow,
+                Error::CredentialsRejected {
+                    by: registry,
+                    status: 401,
+                    body,
+                },
+            ),
+            Sent::Bearer { token, fresh } if error == Some("insufficient_scope") => {
+                let (held, held_opaque) = self
+                    .tokens
+                    .iter()
+                    .find(|t| t.id == token)
+                    .map(|t| (t.scopes.clone(), t.opaque.clone()))
+                    .unwrap_or_default();
+                let mut wanted = self.need(flow);
+                wanted.extend_from(&named);
+                let widened = held.union(&wanted);
+                let nothing_new =
+                    held.covers_all(&widened) && opaque.iter().all(|o| held_opaque.contains(o));
+                if flow.widened || (fresh && nothing_new) {
+                    let mut scope = widened.to_string();
+                    for o in &opaque {
+                        scope.push(' ');
+                        scope.push_str(o);
+                    }
+                    return Self::fail(
+                        flow,
+                        Error::InsufficientScope {
+                            registry,
+                            scope,
+                            body,
+                        },
+                    );
+                }
+                flow.extra = widened;
+                add_opaque(flow, &held_opaque);
+                add_opaque(flow, &opaque);
+                flow.widened = true;
+                flow.fresh = None;
+                Self::retry(flow);
+            }
+            Sent::Bearer { token, fresh } => {
+                if fresh || flow.stale_retried {
+                    return Self::fail(flow, Error::TokenRejected { registry, body });
+                }
+                // A cached token went stale (expired early, revoked): drop it, fetch once more.
+                self.tokens.retain(|t| t.id != token);
+                flow.stale_retried = true;
+                flow.extra.extend_from(&named);
+                add_opaque(flow, &opaque);
+                Self::retry(flow);
+            }
+        }
+    }
+}
+
+/// The challenge a flow answers, copied out of the response.
+enum Chosen {
+    Bearer {
+        realm: String,
+        service: Option<String>,
+        scopes: Vec<String>,
+        error: Option<String>,
+        description: Option<String>,
+    },
+    Basic,
+}
+
+/// Bearer first (tokens are scoped and short-lived), then Basic; other schemes are ignored.
+fn choose_challenge(list: &crate::challenge::Challenges<'_>) -> Result<Chosen, Error> {
+    let mut bearer_error = None;
+    for c in list.iter().filter(|c| c.is_scheme("bearer")) {
+        match c.bearer() {
+            Ok(b) => {
+                return Ok(Chosen::Bearer {
+                    realm: b.realm().into(),
+                    service: b.service().map(Into::into),
+                    scopes: b.scopes().map(Into::into).collect(),
+                    error: b.error().map(Into::into),
+                    description: b.error_description().map(Into::into),
+                })
+            }
+            Err(e) => {
+                bearer_error.get_or_insert(e);
+            }
+        }
+    }
+    if list
+        .iter()
+        .any(|c| c.is_scheme("basic") && c.basic().is_ok())
+    {
+        return Ok(Chosen::Basic);
+    }
+    if let Some(e) = bearer_error {
+        return Err(Error::BearerChallenge(e));
+    }
+    Err(Error::NoUsableChallenge {
+        offered: list.iter().map(|c| c.scheme().into()).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests;
