@@ -1133,7 +1133,7 @@ impl Authenticator {
                 if reg.known.as_ref() != Some(&known) {
                     reg.known = Some(known);
                 }
-                if body.error.is_none() {
+                if body.is_empty() {
                     body.error = error.clone();
                     body.error_description = description;
                 }

@@ -1,0 +1,272 @@
+//! Many flows on one authenticator: shared token fetches, failures, cancellation, misuse, and
+//! secrets that must never print.
+
+mod support;
+
+use registry_auth::{
+    Action, Authenticator, Config, Credentials, Error, Request, Response, UsageError,
+};
+use support::{describe, secs};
+
+const URL_A: &str = "https://registry.example.com/v2/team/app/manifests/1";
+const URL_B: &str = "https://registry.example.com/v2/team/app/blobs/sha256:00";
+const CHALLENGE: &[u8] =
+    br#"Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:team/app:pull""#;
+
+fn challenged() -> Authenticator {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    // Teach the authenticator the registry's challenge with one flow.
+    let id = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    assert!(matches!(auth.poll(id), Action::Send(_)));
+    let h = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(id, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(id), Action::Fetch(_)));
+    auth.cancel(id);
+    assert_eq!(auth.flows_in_progress(), 0);
+    auth
+}
+
+fn token(t: &str) -> Vec<u8> {
+    format!(r#"{{"token":"{t}","expires_in":300}}"#).into_bytes()
+}
+
+#[test]
+fn concurrent_flows_share_one_token_fetch() {
+    let mut auth = challenged();
+    let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
+    let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
+    let fetch = auth.poll(a);
+    assert!(matches!(fetch, Action::Fetch(_)), "{fetch:?}");
+    assert!(matches!(auth.poll(b), Action::Wait));
+    assert!(
+        matches!(auth.poll(b), Action::Wait),
+        "wait repeats until the fetch ends"
+    );
+    let body = token("shared");
+    auth.handle_fetch_response(a, Response::new(200).body(&body), secs(2))
+        .unwrap();
+    for id in [a, b] {
+        match auth.poll(id) {
+            Action::Send(s) => assert_eq!(s.authorization().unwrap().expose(), "Bearer shared"),
+            other => panic!("{other:?}"),
+        }
+        auth.handle_response(id, Response::new(200), secs(2))
+            .unwrap();
+        assert!(matches!(auth.poll(id), Action::Done));
+    }
+    assert_eq!(auth.cached_tokens(), 1);
+}
+
+#[test]
+fn a_failed_fetch_fails_its_waiters_and_is_not_cached() {
+    let mut auth = challenged();
+    let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
+    let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
+    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(b), Action::Wait));
+    auth.handle_fetch_response(a, Response::new(401), secs(2))
+        .unwrap();
+    for id in [a, b] {
+        match auth.poll(id) {
+            Action::Failed(Error::CredentialsRejected { status: 401, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(auth.cached_tokens(), 0);
+    // Nothing was cached: the next flow asks the realm again.
+    let c = auth.start(Request::get(URL_A), secs(3)).unwrap();
+    assert!(matches!(auth.poll(c), Action::Fetch(_)));
+}
+
+#[test]
+fn a_lost_fetch_lets_a_waiter_fetch_instead() {
+    let mut auth = challenged();
+    let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
+    let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
+    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(b), Action::Wait));
+    auth.handle_send_failed(a, secs(2)).unwrap();
+    assert!(matches!(auth.poll(a), Action::Failed(Error::SendFailed)));
+    assert!(
+        matches!(auth.poll(b), Action::Fetch(_)),
+        "the waiter leads now"
+    );
+
+    let c = auth.start(Request::get(URL_A), secs(3)).unwrap();
+    assert!(matches!(auth.poll(c), Action::Wait));
+    auth.cancel(b);
+    assert!(
+        matches!(auth.poll(c), Action::Fetch(_)),
+        "cancel releases the fetch too"
+    );
+}
+
+#[test]
+fn flows_needing_more_scope_do_not_wait_on_a_narrower_fetch() {
+    let mut auth = challenged();
+    let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
+    let push = auth
+        .start(Request::new(registry_auth::Method::Put, URL_A), secs(1))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(push), Action::Fetch(_)));
+}
+
+#[test]
+fn misuse_is_a_usage_error_and_leaves_the_flow_intact() {
+    let mut auth = challenged();
+    let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
+    assert_eq!(
+        auth.handle_response(a, Response::new(200), secs(1)),
+        Err(UsageError::UnexpectedResponse),
+        "nothing was sent yet"
+    );
+    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert_eq!(
+        auth.handle_response(a, Response::new(200), secs(1)),
+        Err(UsageError::UnexpectedResponse),
+        "the flow asked for a fetch, not a send"
+    );
+    // Polling twice gives the same action.
+    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    auth.cancel(a);
+    assert_eq!(
+        auth.handle_send_failed(a, secs(1)),
+        Err(UsageError::UnknownFlow)
+    );
+    assert!(matches!(auth.poll(a), Action::Failed(Error::UnknownFlow)));
+}
+
+#[test]
+fn a_handle_is_dead_after_done_even_when_its_slot_is_reused() {
+    let mut auth = Authenticator::new(Config::default());
+    let a = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    assert!(matches!(auth.poll(a), Action::Send(_)));
+    auth.handle_response(a, Response::new(200), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Done));
+    let b = auth.start(Request::get(URL_B), secs(0)).unwrap();
+    assert_ne!(a, b);
+    assert!(matches!(auth.poll(a), Action::Failed(Error::UnknownFlow)));
+    assert!(matches!(auth.poll(b), Action::Send(_)));
+}
+
+#[test]
+fn flows_in_progress_are_bounded() {
+    let mut auth = Authenticator::new(Config::default().max_flows(2));
+    auth.start(Request::get(URL_A), secs(0)).unwrap();
+    auth.start(Request::get(URL_A), secs(0)).unwrap();
+    assert!(matches!(
+        auth.start(Request::get(URL_A), secs(0)),
+        Err(Error::LimitExceeded(registry_auth::LimitKind::Flows))
+    ));
+}
+
+#[test]
+fn bad_request_urls_are_refused_at_start() {
+    let mut auth = Authenticator::new(Config::default());
+    for url in ["/v2/", "ftp://r/v2/", "https://u:p@r/v2/", "https://r:0x1/"] {
+        assert!(
+            matches!(
+                auth.start(Request::get(url), secs(0)),
+                Err(Error::InvalidUrl { .. })
+            ),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn secrets_never_print_in_actions_errors_or_debug() {
+    let mut auth = Authenticator::new(Config::default().password_grant(true));
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pa55word"),
+    );
+    let id = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let _ = auth.poll(id);
+    let h = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(id, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    let fetch = auth.poll(id);
+    let shown = format!("{fetch:?}");
+    assert!(!shown.contains("pa55word"), "{shown}");
+    assert!(shown.contains("redacted"), "{shown}");
+    // The realm echoes the password in its error: the message scrubs it.
+    let body = br#"{"error":"invalid_grant","error_description":"password pa55word is wrong"}"#;
+    auth.handle_fetch_response(id, Response::new(400).body(body), secs(0))
+        .unwrap();
+    // POST refused with 400: falls back to GET with Basic.
+    let get = auth.poll(id);
+    assert!(
+        !format!("{get:?}").contains("YWxpY2U6cGE1NXdvcmQ"),
+        "{get:?}"
+    );
+    auth.handle_fetch_response(id, Response::new(403).body(body), secs(0))
+        .unwrap();
+    let failed = auth.poll(id);
+    let Action::Failed(e) = &failed else {
+        panic!("{failed:?}")
+    };
+    let (display, debug) = (e.to_string(), format!("{e:?}"));
+    for s in [&display, &debug] {
+        assert!(!s.contains("pa55word"), "{s}");
+    }
+    assert!(display.contains("<redacted>"), "{display}");
+    // Tokens in sends are redacted too.
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::registry_token("reg-tok-123"),
+    );
+    let id = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let send = auth.poll(id);
+    assert!(!format!("{send:?}").contains("reg-tok-123"));
+    assert!(!describe(&send, URL_A, "GET").is_empty());
+    assert!(!format!("{auth:?}").contains("reg-tok-123"));
+    assert!(!format!("{:?}", Credentials::identity_token("id-tok-456")).contains("id-tok-456"));
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn http_types_drive_the_machine_and_auth_headers_are_sensitive() {
+    let mut auth = challenged();
+    let req = http::Request::get(URL_A).body(()).unwrap();
+    let id = auth.start(&req, std::time::Instant::now()).unwrap();
+    let Action::Fetch(fetch) = auth.poll(id) else {
+        panic!()
+    };
+    let token_req = fetch.to_http().unwrap();
+    assert!(token_req.headers()[http::header::AUTHORIZATION].is_sensitive());
+    let resp = http::Response::builder().status(200).body(()).unwrap();
+    let body = token("t1");
+    let r = registry_auth::Response::from(&resp).body(&body);
+    auth.handle_fetch_response(id, r, std::time::Instant::now())
+        .unwrap();
+    let Action::Send(send) = auth.poll(id) else {
+        panic!()
+    };
+    let mut headers = http::HeaderMap::new();
+    send.apply_to(&mut headers);
+    assert!(headers[http::header::AUTHORIZATION].is_sensitive());
+    assert_eq!(headers[http::header::AUTHORIZATION], "Bearer t1");
+    auth.handle_response(id, &resp, std::time::Instant::now())
+        .unwrap();
+    assert!(matches!(auth.poll(id), Action::Done));
+
+    // A request that carries its own Authorization is left alone.
+    let own = http::Request::get(URL_A)
+        .header(http::header::AUTHORIZATION, "Bearer mine")
+        .body(())
+        .unwrap();
+    let id = auth.start(&own, std::time::Instant::now()).unwrap();
+    let Action::Send(send) = auth.poll(id) else {
+        panic!()
+    };
+    assert!(send.authorization().is_none());
+}

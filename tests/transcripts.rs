@@ -1,0 +1,1044 @@
+//! Transcript tests: for each registry behaviour, the exact sequence of actions the machine
+//! emits. A line is `send`/`fetch` with the method, URL and `Authorization` it asks for, then
+//! `done` or `failed: <message>`.
+
+mod support;
+
+use registry_auth::{Authenticator, Config, Credentials, Method, Request, Scope};
+use support::{resp, run, secs, Canned};
+
+const HUB: &str = "https://registry-1.docker.io";
+const HUB_CHALLENGE: &str =
+    r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io""#;
+const ALICE: &str = "Basic YWxpY2U6czNjcmV0";
+
+fn hub_manifest(repo: &str) -> String {
+    format!("{HUB}/v2/{repo}/manifests/latest")
+}
+
+fn reg_challenge(scope: &str) -> String {
+    format!(
+        r#"Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="{scope}""#
+    )
+}
+
+const REG: &str = "https://registry.example.com";
+
+fn default_auth() -> Authenticator {
+    Authenticator::new(Config::default())
+}
+
+#[test]
+fn anonymous_bearer_docker_hub_takes_scope_from_the_path() {
+    let mut auth = default_auth();
+    let url = hub_manifest("library/alpine");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(HUB_CHALLENGE),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t,
+        [
+            format!("send GET {url} auth=none"),
+            "fetch GET https://auth.docker.io/token?service=registry.docker.io&scope=repository%3Alibrary%2Falpine%3Apull auth=none".into(),
+            format!("send GET {url} auth=Bearer t1"),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
+fn methods_map_to_actions_and_catalog_to_registry_scope() {
+    let cases = [
+        (
+            Method::Head,
+            "/v2/a/blobs/sha256:00",
+            "repository%3Aa%3Apull",
+        ),
+        (
+            Method::Put,
+            "/v2/a/manifests/1",
+            "repository%3Aa%3Apull%2Cpush",
+        ),
+        (
+            Method::Patch,
+            "/v2/a/blobs/uploads/u",
+            "repository%3Aa%3Apull%2Cpush",
+        ),
+        (
+            Method::Delete,
+            "/v2/a/manifests/sha256:00",
+            "repository%3Aa%3Adelete",
+        ),
+        (Method::Get, "/v2/_catalog", "registry%3Acatalog%3A%2A"),
+    ];
+    for (method, path, scope) in cases {
+        let mut auth = default_auth();
+        let url = format!("{HUB}{path}");
+        let t = run(
+            &mut auth,
+            Request::new(method, &url),
+            &url,
+            secs(0),
+            vec![
+                resp(401).challenge(HUB_CHALLENGE),
+                Canned::token("t", 300),
+                resp(200),
+            ],
+        );
+        assert_eq!(
+            t[1],
+            format!("fetch GET https://auth.docker.io/token?service=registry.docker.io&scope={scope} auth=none"),
+            "{method} {path}"
+        );
+    }
+}
+
+#[test]
+fn bearer_is_preferred_over_basic_and_unknown_schemes_are_ignored() {
+    let mut auth = default_auth();
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401)
+                .challenge("Negotiate, Basic realm=\"reg\"")
+                .challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t,
+        [
+            format!("send GET {url} auth=none"),
+            format!("fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Aa%3Apull&account=alice auth={ALICE}"),
+            format!("send GET {url} auth=Bearer t1"),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
+fn no_supported_scheme_names_what_was_offered() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![resp(401)
+            .challenge("Negotiate")
+            .challenge("Digest realm=\"x\", nonce=\"n\"")],
+    );
+    assert_eq!(
+        t[1],
+        "failed: no supported challenge: registry offered Negotiate, Digest"
+    );
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![resp(401)],
+    );
+    assert_eq!(t[1], "failed: 401 without a www-authenticate challenge");
+}
+
+#[test]
+fn basic_challenge_is_answered_with_basic_to_the_registry_ecr_style() {
+    let mut auth = default_auth();
+    auth.set_credentials(
+        "123.dkr.ecr.us-east-1.amazonaws.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let url = "https://123.dkr.ecr.us-east-1.amazonaws.com/v2/app/manifests/1";
+    let challenge =
+        r#"Basic realm="https://123.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com""#;
+    let t = run(
+        &mut auth,
+        Request::get(url),
+        url,
+        secs(0),
+        vec![resp(401).challenge(challenge), resp(200)],
+    );
+    assert_eq!(
+        t,
+        [
+            format!("send GET {url} auth=none"),
+            format!("send GET {url} auth={ALICE}"),
+            "done".into()
+        ]
+    );
+    // The registry is now known to want Basic: later requests carry it at once.
+    let t = run(&mut auth, Request::get(url), url, secs(1), vec![resp(200)]);
+    assert_eq!(t, [format!("send GET {url} auth={ALICE}"), "done".into()]);
+}
+
+#[test]
+fn basic_challenge_without_credentials_fails_clearly() {
+    let mut auth = default_auth();
+    let url = "https://nexus.example.com/v2/app/manifests/1";
+    let t = run(
+        &mut auth,
+        Request::get(url),
+        url,
+        secs(0),
+        vec![resp(401).challenge("BASIC realm=\"Sonatype Nexus Repository Manager\"")],
+    );
+    assert_eq!(
+        t[1],
+        "failed: nexus.example.com requires credentials and none are configured"
+    );
+}
+
+#[test]
+fn rejected_basic_credentials_end_the_flow_without_a_loop() {
+    let mut auth = default_auth();
+    auth.set_credentials("nexus.example.com", Credentials::basic("alice", "s3cret"));
+    let url = "https://nexus.example.com/v2/app/manifests/1";
+    let t = run(
+        &mut auth,
+        Request::get(url),
+        url,
+        secs(0),
+        vec![
+            resp(401).challenge("Basic realm=\"nexus\""),
+            resp(401)
+                .challenge("Basic realm=\"nexus\"")
+                .body(r#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#),
+        ],
+    );
+    assert_eq!(
+        t.last().unwrap(),
+        "failed: credentials rejected by nexus.example.com: 401 UNAUTHORIZED: bad credentials"
+    );
+    assert_eq!(t.len(), 3);
+}
+
+#[test]
+fn identity_token_uses_oauth2_refresh_token_grant() {
+    let mut auth = default_auth();
+    auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            resp(200).body(r#"{"access_token":"t1","expires_in":300}"#),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t,
+        [
+            format!("send GET {url} auth=none"),
+            "fetch POST https://auth.example.com/token auth=none body=grant_type=refresh_token&refresh_token=idtok&service=registry.example.com&client_id=registry-auth&scope=repository%3Aa%3Apull".into(),
+            format!("send GET {url} auth=Bearer t1"),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
+fn password_grant_is_used_when_configured() {
+    let mut auth = Authenticator::new(
+        Config::default()
+            .password_grant(true)
+            .request_refresh_token(true),
+    );
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            resp(200).body(r#"{"access_token":"t1","refresh_token":"r1","expires_in":60}"#),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t[1],
+        "fetch POST https://auth.example.com/token auth=none body=grant_type=password&username=alice&password=s3cret&access_type=offline&service=registry.example.com&client_id=registry-auth&scope=repository%3Aa%3Apull"
+    );
+    // The refresh token is kept: the next token request (after expiry) refreshes with it.
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(120),
+        vec![
+            resp(200).body(r#"{"access_token":"t2","expires_in":60}"#),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t,
+        [
+            "fetch POST https://auth.example.com/token auth=none body=grant_type=refresh_token&refresh_token=r1&service=registry.example.com&client_id=registry-auth&scope=repository%3Aa%3Apull".to_string(),
+            format!("send GET {url} auth=Bearer t2"),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
+fn refresh_token_from_a_get_response_is_kept_for_later_refreshes() {
+    let mut auth = Authenticator::new(Config::default().request_refresh_token(true));
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            resp(200).body(r#"{"token":"t1","refresh_token":"r1"}"#),
+            resp(200),
+        ],
+    );
+    assert_eq!(t[1], format!("fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Aa%3Apull&account=alice&offline_token=true&client_id=registry-auth auth={ALICE}"));
+    let other = format!("{REG}/v2/b/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&other),
+        &other,
+        secs(1),
+        vec![resp(200).body(r#"{"access_token":"t2"}"#), resp(200)],
+    );
+    assert!(t[0].starts_with("fetch POST https://auth.example.com/token auth=none body=grant_type=refresh_token&refresh_token=r1&"), "{t:?}");
+}
+
+#[test]
+fn post_falls_back_to_get_on_404_405_400_401_and_non_json() {
+    for refusal in [
+        resp(404),
+        resp(405),
+        resp(400),
+        resp(401),
+        resp(200).body("<html>not a token</html>"),
+    ] {
+        let mut auth = default_auth();
+        auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+        let url = format!("{REG}/v2/a/manifests/1");
+        let status = refusal.status;
+        let t = run(
+            &mut auth,
+            Request::get(&url),
+            &url,
+            secs(0),
+            vec![
+                resp(401).challenge(&reg_challenge("repository:a:pull")),
+                refusal,
+                Canned::token("t1", 300),
+                resp(200),
+            ],
+        );
+        assert!(t[1].starts_with("fetch POST "), "{status}: {t:?}");
+        assert_eq!(
+            t[2],
+            "fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Aa%3Apull auth=Basic PHRva2VuPjppZHRvaw==",
+            "{status}"
+        );
+        assert_eq!(t[3], format!("send GET {url} auth=Bearer t1"));
+        // The realm is remembered as GET-only.
+        let other = format!("{REG}/v2/b/manifests/1");
+        let t = run(
+            &mut auth,
+            Request::get(&other),
+            &other,
+            secs(1),
+            vec![Canned::token("t2", 300), resp(200)],
+        );
+        assert!(t[0].starts_with("fetch GET "), "{status}: {t:?}");
+    }
+}
+
+#[test]
+fn post_never_falls_back_on_5xx() {
+    let mut auth = default_auth();
+    auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            resp(503),
+        ],
+    );
+    assert_eq!(
+        t.last().unwrap(),
+        "failed: token request to https://auth.example.com/token failed: 503 Service Unavailable"
+    );
+}
+
+#[test]
+fn registry_token_is_sent_as_is_and_a_rejection_is_final() {
+    let mut auth = default_auth();
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::registry_token("regtok"),
+    );
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![resp(200)],
+    );
+    assert_eq!(
+        t,
+        [format!("send GET {url} auth=Bearer regtok"), "done".into()]
+    );
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![resp(401).challenge(&reg_challenge("repository:a:pull"))],
+    );
+    assert_eq!(
+        t[1],
+        "failed: credentials rejected by registry.example.com: 401 Unauthorized"
+    );
+}
+
+#[test]
+fn harbor_basic_answer_to_an_under_scoped_token_retries_with_basic() {
+    let mut auth = default_auth();
+    auth.set_credentials("harbor.example.com", Credentials::basic("alice", "s3cret"));
+    let url = "https://harbor.example.com/v2/lib/app/manifests/1";
+    let t = run(
+        &mut auth,
+        Request::new(Method::Put, url),
+        url,
+        secs(0),
+        vec![
+            resp(401).challenge(r#"Bearer realm="https://harbor.example.com/service/token",service="harbor-registry",scope="repository:lib/app:pull,push""#),
+            Canned::token("t1", 1800),
+            resp(401).challenge("Basic realm=\"harbor\""),
+            resp(201),
+        ],
+    );
+    assert_eq!(
+        t,
+        [
+            format!("send PUT {url} auth=none"),
+            format!("fetch GET https://harbor.example.com/service/token?service=harbor-registry&scope=repository%3Alib%2Fapp%3Apull%2Cpush&account=alice auth={ALICE}"),
+            format!("send PUT {url} auth=Bearer t1"),
+            format!("send PUT {url} auth={ALICE}"),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
+fn second_repository_is_authenticated_pre_emptively_without_a_401() {
+    let mut auth = default_auth();
+    let a = hub_manifest("library/alpine");
+    run(
+        &mut auth,
+        Request::get(&a),
+        &a,
+        secs(0),
+        vec![
+            resp(401).challenge(HUB_CHALLENGE),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    let b = hub_manifest("library/busybox");
+    let t = run(
+        &mut auth,
+        Request::get(&b),
+        &b,
+        secs(1),
+        vec![Canned::token("t2", 300), resp(200)],
+    );
+    assert_eq!(
+        t,
+        [
+            "fetch GET https://auth.docker.io/token?service=registry.docker.io&scope=repository%3Alibrary%2Fbusybox%3Apull auth=none".to_string(),
+            format!("send GET {b} auth=Bearer t2"),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
+fn cached_token_is_reused_while_it_covers_the_request_and_is_fresh() {
+    let mut auth = Authenticator::new(Config::default().refresh_margin(secs(30)));
+    let url = format!("{REG}/v2/a/manifests/1");
+    run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(1000),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    // A blob of the same repository: covered.
+    let blob = format!("{REG}/v2/a/blobs/sha256:00");
+    let t = run(
+        &mut auth,
+        Request::get(&blob),
+        &blob,
+        secs(1100),
+        vec![resp(200)],
+    );
+    assert_eq!(
+        t,
+        [format!("send GET {blob} auth=Bearer t1"), "done".into()]
+    );
+    // 269 s after issue the token has 31 s left: still used.
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(1269),
+        vec![resp(200)],
+    );
+    assert_eq!(t[0], format!("send GET {url} auth=Bearer t1"));
+    // 271 s after issue it is inside the 30 s margin: refreshed before sending.
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(1271),
+        vec![Canned::token("t2", 300), resp(200)],
+    );
+    assert!(t[0].starts_with("fetch GET "), "{t:?}");
+    assert_eq!(t[1], format!("send GET {url} auth=Bearer t2"));
+    // A push needs more than the pull token holds: a new token, without a 401.
+    let t = run(
+        &mut auth,
+        Request::new(Method::Put, &url),
+        &url,
+        secs(1272),
+        vec![Canned::token("t3", 300), resp(201)],
+    );
+    assert!(t[0].contains("scope=repository%3Aa%3Apull%2Cpush"), "{t:?}");
+}
+
+#[test]
+fn short_or_missing_expires_in_counts_as_sixty_seconds() {
+    let mut auth = Authenticator::new(Config::default().refresh_margin(secs(0)));
+    let url = format!("{REG}/v2/a/manifests/1");
+    run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 5),
+            resp(200),
+        ],
+    );
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(59),
+        vec![resp(200)],
+    );
+    assert_eq!(t[0], format!("send GET {url} auth=Bearer t1"));
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(60),
+        vec![Canned::token("t2", 300), resp(200)],
+    );
+    assert!(t[0].starts_with("fetch "), "{t:?}");
+}
+
+#[test]
+fn a_401_on_a_cached_token_drops_it_and_fetches_once() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/manifests/1");
+    let c = reg_challenge("repository:a:pull");
+    run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![resp(401).challenge(&c), Canned::token("t1", 300), resp(200)],
+    );
+    let invalid = format!("{c},error=\"invalid_token\"");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(10),
+        vec![
+            resp(401).challenge(&invalid),
+            Canned::token("t2", 300),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t,
+        [
+            format!("send GET {url} auth=Bearer t1"),
+            "fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Aa%3Apull auth=none".into(),
+            format!("send GET {url} auth=Bearer t2"),
+            "done".into(),
+        ]
+    );
+    // A second rejection of the fresh token is final.
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(11),
+        vec![
+            resp(401).challenge(&invalid),
+            Canned::token("t3", 300),
+            resp(401).challenge(&invalid),
+        ],
+    );
+    assert_eq!(
+        t.last().unwrap(),
+        "failed: registry.example.com rejected a freshly issued token: invalid_token"
+    );
+}
+
+#[test]
+fn insufficient_scope_widens_to_the_union_and_retries_once() {
+    let mut auth = default_auth();
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let url = format!("{REG}/v2/dst/blobs/uploads/");
+    // The caller did not say this POST mounts from `src`; the registry names it.
+    let t = run(
+        &mut auth,
+        Request::new(Method::Post, &url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:dst:pull,push")),
+            Canned::token("t1", 300),
+            resp(401).challenge(&format!(
+                "{},error=\"insufficient_scope\"",
+                reg_challenge("repository:dst:pull,push repository:src:pull")
+            )),
+            Canned::token("t2", 300),
+            resp(202),
+        ],
+    );
+    assert_eq!(
+        t[3],
+        format!("fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Adst%3Apull%2Cpush&scope=repository%3Asrc%3Apull&account=alice auth={ALICE}")
+    );
+    assert_eq!(t[4], format!("send POST {url} auth=Bearer t2"));
+}
+
+#[test]
+fn insufficient_scope_after_a_partial_grant_fails_after_one_retry_with_the_registry_message() {
+    let mut auth = default_auth();
+    auth.set_credentials("registry.example.com", Credentials::basic("bob", "pw"));
+    let url = format!("{REG}/v2/team/app/manifests/1");
+    let c = reg_challenge("repository:team/app:pull,push");
+    let t = run(
+        &mut auth,
+        Request::new(Method::Put, &url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&c),
+            Canned::token("pull-only", 300),
+            resp(401)
+                .challenge(&format!("{c},error=\"insufficient_scope\""))
+                .body(r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#),
+        ],
+    );
+    assert_eq!(t.len(), 4, "{t:?}");
+    assert_eq!(
+        t[3],
+        "failed: insufficient scope at registry.example.com for \"repository:team/app:pull,push\": DENIED: requested access to the resource is denied"
+    );
+}
+
+#[test]
+fn insufficient_scope_on_a_cached_token_widens_then_a_second_rejection_is_final() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/manifests/1");
+    run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    let deny = format!(
+        "{},error=\"insufficient_scope\"",
+        reg_challenge("repository:a:pull repository:b:pull")
+    );
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(1),
+        vec![
+            resp(401).challenge(&deny),
+            Canned::token("t2", 300),
+            resp(401).challenge(&deny),
+        ],
+    );
+    assert_eq!(t[0], format!("send GET {url} auth=Bearer t1"));
+    assert!(
+        t[1].contains("scope=repository%3Aa%3Apull&scope=repository%3Ab%3Apull"),
+        "{t:?}"
+    );
+    assert_eq!(t[2], format!("send GET {url} auth=Bearer t2"));
+    assert!(
+        t[3].starts_with("failed: insufficient scope at registry.example.com"),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn caller_declared_and_mount_scopes_are_requested_up_front() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/dst/blobs/uploads/?mount=sha256%3Aab&from=team%2Fsrc");
+    let extra = [Scope::repository("dst", ["delete"]).unwrap()];
+    let t = run(
+        &mut auth,
+        Request::new(Method::Post, &url).scopes(&extra),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:dst:pull,push")),
+            Canned::token("t1", 300),
+            resp(201),
+        ],
+    );
+    assert_eq!(
+        t[1],
+        "fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Adst%3Adelete%2Cpull%2Cpush&scope=repository%3Ateam%2Fsrc%3Apull auth=none"
+    );
+}
+
+#[test]
+fn one_scope_parameter_switch_joins_scopes_with_spaces() {
+    let mut auth = Authenticator::new(Config::default().one_scope_param(true));
+    let url = format!("{REG}/v2/dst/blobs/uploads/?mount=sha256%3Aab&from=src");
+    let t = run(
+        &mut auth,
+        Request::new(Method::Post, &url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:dst:pull,push")),
+            Canned::token("t1", 300),
+            resp(201),
+        ],
+    );
+    assert_eq!(
+        t[1],
+        "fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Adst%3Apull%2Cpush%20repository%3Asrc%3Apull auth=none"
+    );
+}
+
+#[test]
+fn stale_on_403_switch_refreshes_once_and_is_off_by_default() {
+    let url = "https://123.dkr.ecr.us-east-1.amazonaws.com/v2/a/manifests/1";
+    let c = r#"Bearer realm="https://123.dkr.ecr.us-east-1.amazonaws.com/token",service="ecr""#;
+    for (switch, expect_retry) in [(false, false), (true, true)] {
+        let mut auth = Authenticator::new(Config::default().stale_on_403_400(switch));
+        run(
+            &mut auth,
+            Request::get(url),
+            url,
+            secs(0),
+            vec![resp(401).challenge(c), Canned::token("t1", 300), resp(200)],
+        );
+        let script = if expect_retry {
+            vec![resp(403), Canned::token("t2", 300), resp(200)]
+        } else {
+            vec![resp(403)]
+        };
+        let t = run(&mut auth, Request::get(url), url, secs(1), script);
+        assert_eq!(t.len(), if expect_retry { 4 } else { 2 }, "{t:?}");
+        assert_eq!(t.last().unwrap(), "done");
+    }
+}
+
+#[test]
+fn redirects_keep_authorization_only_on_the_same_origin() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/blobs/sha256:00");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(307).header("Location", "/v2/a/blobs/sha256:00?moved=1"),
+            resp(307).header("Location", "https://storage.example.net/blob?sig=abc"),
+            resp(302).header("Location", "https://registry.example.com:8443/x"),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t[2..],
+        [
+            format!("send GET {url} auth=Bearer t1"),
+            format!("send GET {REG}/v2/a/blobs/sha256:00?moved=1 auth=Bearer t1"),
+            "send GET https://storage.example.net/blob?sig=abc auth=none".into(),
+            // Another port is another origin.
+            "send GET https://registry.example.com:8443/x auth=none".into(),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
+fn redirects_are_bounded() {
+    let mut auth = Authenticator::new(Config::default().max_redirects(2));
+    let url = format!("{REG}/v2/a/blobs/sha256:00");
+    let loc = |n: u8| resp(302).header("Location", &format!("/hop{n}"));
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![loc(1), loc(2), loc(3)],
+    );
+    assert_eq!(t.last().unwrap(), "failed: too many redirects");
+    assert_eq!(t.len(), 4);
+}
+
+#[test]
+fn see_other_turns_into_get() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/blobs/uploads/");
+    let t = run(
+        &mut auth,
+        Request::new(Method::Post, &url),
+        &url,
+        secs(0),
+        vec![resp(303).header("Location", "/status"), resp(200)],
+    );
+    assert_eq!(t[1], format!("send GET {REG}/status auth=none"));
+}
+
+#[test]
+fn realm_policy_refusals_name_the_rule() {
+    let cases = [
+        (REG, r#"Bearer realm="http://auth.example.com/token""#, "failed: refused realm http://auth.example.com/token: plain http realms need a plain http registry and insecure registries allowed"),
+        (REG, r#"Bearer realm="file:///etc/passwd""#, "failed: refused realm file:///etc/passwd: only http and https realms are allowed"),
+        (REG, r#"Bearer realm="https://169.254.169.254/latest/meta-data""#, "failed: refused realm https://169.254.169.254/latest/meta-data: internal ip address on another host than the registry"),
+        ("http://127.0.0.1:5000", r#"Bearer realm="http://127.0.0.1:5001/token""#, "failed: refused realm http://127.0.0.1:5001/token: plain http realms need a plain http registry and insecure registries allowed"),
+        (REG, r#"Bearer realm="https://user:pw@auth.example.com/""#, "failed: invalid realm: url carries user information"),
+        (REG, r#"Bearer service="x""#, "failed: unusable challenge: bearer challenge has no `realm` parameter"),
+    ];
+    for (registry, challenge, want) in cases {
+        let mut auth = default_auth();
+        auth.set_credentials(registry, Credentials::basic("alice", "s3cret"));
+        let url = format!("{registry}/v2/a/manifests/1");
+        let t = run(
+            &mut auth,
+            Request::get(&url),
+            &url,
+            secs(0),
+            vec![resp(401).challenge(challenge)],
+        );
+        assert_eq!(
+            t,
+            [format!("send GET {url} auth=none"), want.to_string()],
+            "{challenge}"
+        );
+    }
+}
+
+#[test]
+fn insecure_mode_allows_http_registry_and_realm_on_its_host() {
+    let mut auth = Authenticator::new(Config::default().allow_insecure(true));
+    auth.set_credentials("127.0.0.1:5000", Credentials::basic("alice", "s3cret"));
+    let url = "http://127.0.0.1:5000/v2/a/manifests/1";
+    let t = run(
+        &mut auth,
+        Request::get(url),
+        url,
+        secs(0),
+        vec![
+            resp(401).challenge(r#"Bearer realm="http://127.0.0.1:5001/token",service="reg""#),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    assert_eq!(t[1], format!("fetch GET http://127.0.0.1:5001/token?service=reg&scope=repository%3Aa%3Apull&account=alice auth={ALICE}"));
+    assert_eq!(t[3], "done");
+}
+
+#[test]
+fn credentials_go_only_to_their_registry() {
+    let mut auth = default_auth();
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    // Another registry, anonymous, whose challenge names the first registry's realm.
+    let url = "https://evil.example.org/v2/a/manifests/1";
+    let t = run(
+        &mut auth,
+        Request::get(url),
+        url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    assert!(t[1].ends_with("auth=none"), "{t:?}");
+    assert!(!t[1].contains("account="), "{t:?}");
+    // A Basic challenge from it gets no credentials either.
+    let t = run(
+        &mut auth,
+        Request::get("https://evil.example.org/v2/b/manifests/1"),
+        url,
+        secs(0),
+        vec![
+            Canned::token("t2", 300),
+            resp(401).challenge("Basic realm=\"x\""),
+        ],
+    );
+    assert_eq!(
+        t.last().unwrap(),
+        "failed: evil.example.org requires credentials and none are configured"
+    );
+}
+
+#[test]
+fn token_endpoint_rejection_quotes_the_realm_and_its_message() {
+    let mut auth = default_auth();
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            resp(401).body(
+                r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+            ),
+        ],
+    );
+    assert_eq!(
+        t.last().unwrap(),
+        "failed: credentials rejected by https://auth.example.com/token: 401 UNAUTHORIZED: authentication required"
+    );
+}
+
+#[test]
+fn malformed_token_response_names_the_field() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            resp(200).body(r#"{"token":"a b"}"#),
+        ],
+    );
+    assert_eq!(
+        t.last().unwrap(),
+        "failed: bad token from https://auth.example.com/token: token response field `token` holds characters a header cannot carry"
+    );
+}
+
+#[test]
+fn caller_authorization_is_left_alone() {
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = run(
+        &mut auth,
+        Request::get(&url).caller_authorized(true),
+        &url,
+        secs(0),
+        vec![resp(401).challenge(&reg_challenge("repository:a:pull"))],
+    );
+    assert_eq!(t, [format!("send GET {url} auth=none"), "done".into()]);
+}
+
+#[test]
+fn challenges_seen_in_the_wild_drive_the_same_flow() {
+    // Registries that omit scope or service, send `*` or an empty name, or use unquoted values.
+    let cases = [
+        (r#"Bearer realm="https://gcr.io/v2/token""#, "https://gcr.io/v2/token?scope=repository%3Aa%3Apull"),
+        (r#"Bearer realm="https://g.example/v2/token",service="container_registry",scope="*""#, "https://g.example/v2/token?service=container_registry&scope=repository%3Aa%3Apull&scope=%2A"),
+        (r#"Bearer realm="https://z.example/auth/token",service="zot",scope="repository::pull""#, "https://z.example/auth/token?service=zot&scope=repository%3A%3Apull&scope=repository%3Aa%3Apull"),
+        ("Bearer realm=https://q.example/v2/auth,service=quay.io", "https://q.example/v2/auth?service=quay.io&scope=repository%3Aa%3Apull"),
+    ];
+    for (challenge, fetch) in cases {
+        let mut auth = default_auth();
+        let url = format!("{REG}/v2/a/manifests/1");
+        let t = run(
+            &mut auth,
+            Request::get(&url),
+            &url,
+            secs(0),
+            vec![
+                resp(401).challenge(challenge),
+                Canned::token("t", 300),
+                resp(200),
+            ],
+        );
+        assert_eq!(t[1], format!("fetch GET {fetch} auth=none"), "{challenge}");
+        assert_eq!(t[3], "done");
+    }
+}
