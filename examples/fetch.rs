@@ -1,0 +1,600 @@
+//! A blocking registry client on `ureq`: fetches registry URLs, authenticating with the machine.
+//!
+//! ```text
+//! cargo run --example fetch -- [--user U] [--password-stdin | --identity-token-stdin |
+//!     --registry-token-stdin] [--insecure] [--method GET|HEAD|POST|PUT|DELETE]
+//!     [--header 'Name: value']... [--scope SCOPE]... [--trace] [--body] URL...
+//! ```
+//!
+//! Every URL is sent in turn through ONE `Authenticator`, so a token fetched for the first URL
+//! serves the next ones it covers. For each URL one line goes to standard output:
+//! `<status> <body-bytes> <url>`, followed by the body itself with `--body`.
+//!
+//! - `--user U --password-stdin`: Basic credentials, the password read from the first line of
+//!   standard input. `--identity-token-stdin` reads an identity (refresh) token instead
+//!   (`--user` optional), `--registry-token-stdin` a registry token sent as `Bearer` as is.
+//!   The credentials apply to the registry (`host[:port]`) of every URL given, and to the
+//!   realm its own challenge names; nowhere else.
+//! - `--insecure`: allow plain-`http` registries, and realms on them, to receive credentials
+//!   and tokens (a local test registry).
+//! - `--scope repository:team/app:pull`: scopes to ask for beyond what each URL implies.
+//! - `--header 'Name: value'`: an extra request header. A `/manifests/` URL gets an `Accept`
+//!   listing the OCI and Docker manifest types unless one is given. An `Authorization` header
+//!   makes the machine stand aside for that request.
+//! - `--trace`: one line per HTTP exchange on standard error, `> METHOD URL auth=none|basic|
+//!   bearer` then `< STATUS`, for the URLs and the machine's token requests alike. Only the
+//!   scheme of `Authorization` is shown, never its value.
+//!
+//! Exit status: 0 when every URL answered 2xx, 1 otherwise (a failure prints
+//! `error: <url>: <why>` on standard error and the next URL is tried), 2 on a usage error.
+//!
+//! ```text
+//! $ echo "$PASSWORD" | cargo run --example fetch -- --user alice --password-stdin --trace \
+//!     https://registry.example.com/v2/team/app/manifests/1.0
+//! > GET https://registry.example.com/v2/team/app/manifests/1.0 auth=none
+//! < 401
+//! > GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Ateam%2Fapp%3Apull&account=alice auth=basic
+//! < 200
+//! > GET https://registry.example.com/v2/team/app/manifests/1.0 auth=bearer
+//! < 200
+//! 200 1017 https://registry.example.com/v2/team/app/manifests/1.0
+//! ```
+//!
+//! Redirects are followed by the machine, not by `ureq` (its agent follows none), so that the
+//! machine decides which `Authorization` each hop may carry.
+
+use std::collections::BTreeSet;
+use std::io::{self, BufRead, Read, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use registry_auth::{
+    Action, Authenticator, Config, Credentials, Error, FlowId, Method, Request, Response, Scope,
+    Secret, SendRequest, TokenRequest,
+};
+use ureq::http::{self, header, HeaderMap, HeaderName, HeaderValue};
+
+const USAGE: &str = "usage: fetch [--user U] [--password-stdin | --identity-token-stdin | \
+--registry-token-stdin] [--insecure] [--method GET|HEAD|POST|PUT|DELETE] \
+[--header 'Name: value']... [--scope SCOPE]... [--trace] [--body] URL...";
+
+/// What a manifest request accepts unless the caller says otherwise: without the OCI types the
+/// reference registry answers an OCI manifest with 404.
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// A 401 or 403 body is only read for the registry's error message.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// A final response's body is read whole for its byte count, up to this bound.
+const FINAL_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Parsed::Run(o)) => o,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => return usage_error(&why),
+    };
+    let credentials = match read_credentials(&options, &mut io::stdin().lock()) {
+        Ok(c) => c,
+        Err(why) => return usage_error(&why),
+    };
+
+    let mut auth = Authenticator::new(Config::default().allow_insecure(options.insecure));
+    if let Some(creds) = credentials {
+        for registry in registries(&options.urls) {
+            auth.set_credentials(registry, creds.clone());
+        }
+    }
+    // Later: `--docker-config PATH` sets credentials per registry here, from the config's
+    // `auths` (and its credential helpers), for registries without command-line credentials.
+
+    let agent = new_agent();
+    let mut all_ok = true;
+    for url in &options.urls {
+        match fetch(&agent, &mut auth, &options, url) {
+            Ok(reply) => {
+                all_ok &= (200..300).contains(&reply.status);
+                if let Err(e) = print_result(&reply, url, options.print_body) {
+                    eprintln!("error: writing the output: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            Err(why) => {
+                all_ok = false;
+                eprintln!("error: {url}: {why}");
+            }
+        }
+    }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn usage_error(why: &str) -> ExitCode {
+    eprintln!("usage: {why}");
+    ExitCode::from(2)
+}
+
+// ---- the command line ---------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SecretSource {
+    Password,
+    IdentityToken,
+    RegistryToken,
+}
+
+impl SecretSource {
+    fn flag(self) -> &'static str {
+        match self {
+            SecretSource::Password => "--password-stdin",
+            SecretSource::IdentityToken => "--identity-token-stdin",
+            SecretSource::RegistryToken => "--registry-token-stdin",
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Options {
+    user: Option<String>,
+    secret: Option<SecretSource>,
+    insecure: bool,
+    method: Method,
+    headers: HeaderMap,
+    scopes: Vec<Scope>,
+    trace: bool,
+    print_body: bool,
+    /// Absolute `http(s)` URLs. Later, image references (`alpine:3.20`,
+    /// `ghcr.io/o/r@sha256:...`) become manifest URLs in `parse_args` and join this list, and
+    /// `--docker-config PATH` becomes a field here.
+    urls: Vec<String>,
+}
+
+enum Parsed {
+    Run(Options),
+    Help,
+}
+
+/// Parses the arguments; `Err` is the one-line reason for a usage error.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
+    let mut o = Options {
+        user: None,
+        secret: None,
+        insecure: false,
+        method: Method::Get,
+        headers: HeaderMap::new(),
+        scopes: Vec::new(),
+        trace: false,
+        print_body: false,
+        urls: Vec::new(),
+    };
+    let mut args = args.into_iter();
+    let mut only_urls = false;
+    while let Some(arg) = args.next() {
+        if only_urls || !arg.starts_with('-') {
+            if !(arg.starts_with("https://") || arg.starts_with("http://")) {
+                return Err(format!("{arg:?} is not an http:// or https:// URL"));
+            }
+            o.urls.push(arg);
+            continue;
+        }
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--" => only_urls = true,
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "--user" => o.user = Some(value("--user")?),
+            "--password-stdin" => set_secret(&mut o.secret, SecretSource::Password)?,
+            "--identity-token-stdin" => set_secret(&mut o.secret, SecretSource::IdentityToken)?,
+            "--registry-token-stdin" => set_secret(&mut o.secret, SecretSource::RegistryToken)?,
+            "--insecure" => o.insecure = true,
+            "--method" => {
+                let m = value("--method")?;
+                o.method = match m.as_str() {
+                    "GET" => Method::Get,
+                    "HEAD" => Method::Head,
+                    "POST" => Method::Post,
+                    "PUT" => Method::Put,
+                    "DELETE" => Method::Delete,
+                    _ => {
+                        return Err(format!(
+                            "--method {m:?}: use GET, HEAD, POST, PUT or DELETE"
+                        ))
+                    }
+                };
+            }
+            "--header" => {
+                let h = value("--header")?;
+                let (name, value) = parse_header(&h)?;
+                o.headers.append(name, value);
+            }
+            "--scope" => {
+                let s = value("--scope")?;
+                let scope = Scope::parse(&s).map_err(|e| format!("--scope {s:?}: {e}"))?;
+                o.scopes.push(scope);
+            }
+            "--trace" => o.trace = true,
+            "--body" => o.print_body = true,
+            // Later: "--docker-config" => o.docker_config = Some(value(...)?.into()),
+            _ => return Err(format!("unknown option {arg}")),
+        }
+    }
+    match (&o.user, o.secret) {
+        (None, Some(SecretSource::Password)) => return Err("--password-stdin needs --user".into()),
+        (Some(_), None) => {
+            return Err(
+                "--user needs --password-stdin or --identity-token-stdin to read a secret".into(),
+            )
+        }
+        (Some(_), Some(SecretSource::RegistryToken)) => {
+            return Err("--registry-token-stdin takes no --user".into())
+        }
+        _ => {}
+    }
+    if o.urls.is_empty() {
+        return Err("no URL given".into());
+    }
+    Ok(Parsed::Run(o))
+}
+
+fn set_secret(slot: &mut Option<SecretSource>, source: SecretSource) -> Result<(), String> {
+    match slot {
+        Some(other) if *other != source => Err(format!(
+            "{} and {} both read standard input: choose one",
+            other.flag(),
+            source.flag()
+        )),
+        _ => {
+            *slot = Some(source);
+            Ok(())
+        }
+    }
+}
+
+fn parse_header(h: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| format!("--header {h:?}: expected 'Name: value'"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("--header {h:?}: bad header name"))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("--header {h:?}: bad header value"))?;
+    Ok((name, value))
+}
+
+/// Reads the secret the options ask for from the first line of `input`.
+fn read_credentials(o: &Options, input: &mut impl BufRead) -> Result<Option<Credentials>, String> {
+    let Some(source) = o.secret else {
+        return Ok(None);
+    };
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .map_err(|e| format!("{}: reading standard input: {e}", source.flag()))?;
+    let secret = line
+        .strip_suffix('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .unwrap_or(&line);
+    if secret.is_empty() {
+        return Err(format!("{}: standard input has no secret", source.flag()));
+    }
+    let secret = Secret::new(secret);
+    Ok(Some(match source {
+        SecretSource::Password => Credentials::Basic {
+            username: o.user.clone().unwrap_or_default(),
+            password: secret,
+        },
+        SecretSource::IdentityToken => Credentials::IdentityToken {
+            username: o.user.clone(),
+            token: secret,
+        },
+        SecretSource::RegistryToken => Credentials::RegistryToken(secret),
+    }))
+}
+
+/// The distinct registries (`host[:port]`) of the URLs.
+fn registries(urls: &[String]) -> BTreeSet<&str> {
+    urls.iter().map(|u| origin(u).1).collect()
+}
+
+/// The scheme and `host[:port]` of an absolute URL.
+fn origin(url: &str) -> (&str, &str) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    (scheme, rest.get(..end).unwrap_or(rest))
+}
+
+// ---- the driver loop ----------------------------------------------------------------------
+
+/// Sends one URL through the machine until it is done: its last response, or why it failed.
+fn fetch(
+    agent: &ureq::Agent,
+    auth: &mut Authenticator,
+    o: &Options,
+    url: &str,
+) -> Result<Exchanged, String> {
+    let mut headers = o.headers.clone();
+    if url.contains("/manifests/") && !headers.contains_key(header::ACCEPT) {
+        headers.insert(header::ACCEPT, HeaderValue::from_static(MANIFEST_ACCEPT));
+    }
+    let caller_authorized = headers.contains_key(header::AUTHORIZATION);
+    let request = Request::new(o.method, url)
+        .scopes(&o.scopes)
+        .caller_authorized(caller_authorized);
+    let id = auth
+        .start(request, Instant::now())
+        .map_err(|e| e.to_string())?;
+    let mut flow = Flow {
+        agent,
+        trace: o.trace,
+        id,
+        url,
+        headers,
+        caller_authorized,
+        last: None,
+        transport_error: None,
+    };
+    loop {
+        match auth.poll(id) {
+            Action::Send(send) => flow.send(auth, &send)?,
+            Action::Fetch(token_request) => flow.fetch_token(auth, &token_request)?,
+            Action::Done => {
+                let last = flow
+                    .last
+                    .ok_or("the machine finished before any response")?;
+                if !last.complete {
+                    return Err(format!(
+                        "{} response body is larger than {FINAL_BODY_LIMIT} bytes",
+                        last.status
+                    ));
+                }
+                return Ok(last);
+            }
+            Action::Failed(e) => {
+                return Err(match (e, flow.transport_error) {
+                    // The transport's own words say more than "sending the request failed".
+                    (Error::SendFailed, Some(transport)) => transport,
+                    (e, _) => e.to_string(),
+                });
+            }
+            // One flow at a time: no other flow can be fetching a token this one waits for.
+            Action::Wait => {
+                auth.cancel(id);
+                return Err("the machine waits for a token fetch no flow is making".into());
+            }
+            other => {
+                auth.cancel(id);
+                return Err(format!("unsupported action {other:?}"));
+            }
+        }
+    }
+}
+
+/// What the driver keeps for one URL's flow between actions.
+struct Flow<'a> {
+    agent: &'a ureq::Agent,
+    trace: bool,
+    id: FlowId,
+    url: &'a str,
+    /// The caller's headers (`--header`, the manifest `Accept`).
+    headers: HeaderMap,
+    caller_authorized: bool,
+    /// The last response to the caller's request: the answer once the machine says `Done`.
+    last: Option<Exchanged>,
+    /// The transport error behind a send failure.
+    transport_error: Option<String>,
+}
+
+impl Flow<'_> {
+    /// Carries out [`Action::Send`]: the caller's request, with the `Authorization` the
+    /// machine chose.
+    fn send(&mut self, auth: &mut Authenticator, send: &SendRequest) -> Result<(), String> {
+        let target = send.url().unwrap_or(self.url);
+        let mut headers = self.headers.clone();
+        if !self.caller_authorized || origin(target) != origin(self.url) {
+            // Sets the machine's Authorization or removes any, including the caller's own
+            // once a redirect leaves the origin it was meant for.
+            send.apply_to(&mut headers);
+        }
+        let body = request_body(send.method());
+        let limit = |status| match status {
+            401 | 403 | 300..=399 => ERROR_BODY_LIMIT,
+            _ => FINAL_BODY_LIMIT,
+        };
+        let result = exchange(
+            self.agent,
+            self.trace,
+            send.method(),
+            target,
+            headers,
+            body,
+            limit,
+        );
+        match result {
+            Ok(r) => {
+                // The body of a 401/403 lets errors quote the registry's message.
+                let body = match r.status {
+                    401 | 403 => r.body.as_slice(),
+                    _ => &[],
+                };
+                let response = Response::from(&r.head).body(body);
+                report(auth.handle_response(self.id, response, Instant::now()))?;
+                self.last = Some(r);
+            }
+            Err(e) => {
+                self.transport_error = Some(e);
+                report(auth.handle_send_failed(self.id, Instant::now()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Carries out [`Action::Fetch`]: the machine's own token request.
+    fn fetch_token(&mut self, auth: &mut Authenticator, req: &TokenRequest) -> Result<(), String> {
+        let mut headers = HeaderMap::new();
+        if let Some(a) = req.authorization() {
+            headers.insert(header::AUTHORIZATION, a.to_header_value());
+        }
+        if let Some(ct) = req.content_type() {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        // One byte past the bound lets the machine tell a body that is too long.
+        let limit = auth.config().current_token_limits().body_bytes() + 1;
+        let result = exchange(
+            self.agent,
+            self.trace,
+            req.method(),
+            req.url(),
+            headers,
+            req.body(),
+            |_| limit,
+        );
+        match result {
+            Ok(r) => {
+                let response = Response::from(&r.head).body(&r.body);
+                report(auth.handle_fetch_response(self.id, response, Instant::now()))
+            }
+            Err(e) => {
+                self.transport_error = Some(e);
+                report(auth.handle_send_failed(self.id, Instant::now()))
+            }
+        }
+    }
+}
+
+fn report(r: Result<(), registry_auth::UsageError>) -> Result<(), String> {
+    r.map_err(|e| format!("driver error: {e}"))
+}
+
+/// The caller's request body. Fetches send none; `POST` and `PUT` send an empty one until a
+/// body option (a file, standard input) supplies it here.
+fn request_body(method: Method) -> Option<&'static [u8]> {
+    match method {
+        Method::Post | Method::Put | Method::Patch => Some(&[]),
+        _ => None,
+    }
+}
+
+fn print_result(reply: &Exchanged, url: &str, print_body: bool) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{} {} {url}", reply.status, reply.body.len())?;
+    if print_body {
+        out.write_all(&reply.body)?;
+        if !reply.body.ends_with(b"\n") {
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()
+}
+
+// ---- one HTTP exchange --------------------------------------------------------------------
+
+/// An agent that leaves every decision to the machine: no redirects followed, and 4xx/5xx
+/// handed back as responses (the machine needs to see each 401).
+fn new_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_response(Some(Duration::from_secs(120)))
+        .build()
+        .new_agent()
+}
+
+/// A response head and the first bytes of its body.
+struct Exchanged {
+    head: http::response::Parts,
+    status: u16,
+    body: Vec<u8>,
+    /// Whether the body ended within the limit.
+    complete: bool,
+}
+
+/// Performs one HTTP exchange: sends `method url` with `headers` (and `body`, if any), reads
+/// at most `limit(status)` bytes of the response body. `Err` is the transport error.
+fn exchange(
+    agent: &ureq::Agent,
+    trace: bool,
+    method: Method,
+    url: &str,
+    headers: HeaderMap,
+    body: Option<&[u8]>,
+    limit: impl Fn(u16) -> usize,
+) -> Result<Exchanged, String> {
+    if trace {
+        eprintln!("> {method} {url} auth={}", auth_label(&headers));
+    }
+    let result = send(agent, method, url, headers, body).and_then(|response| {
+        let (head, body) = response.into_parts();
+        let status = head.status.as_u16();
+        let cap = limit(status);
+        let mut bytes = Vec::new();
+        // One byte past the cap tells a body that ends exactly there from a longer one.
+        let read = body
+            .into_reader()
+            .take(u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1))
+            .read_to_end(&mut bytes);
+        read.map_err(ureq::Error::from)?;
+        let complete = bytes.len() <= cap;
+        bytes.truncate(cap);
+        Ok(Exchanged {
+            head,
+            status,
+            body: bytes,
+            complete,
+        })
+    });
+    match result {
+        Ok(r) => {
+            if trace {
+                eprintln!("< {}", r.status);
+            }
+            Ok(r)
+        }
+        Err(e) => {
+            if trace {
+                eprintln!("< transport error: {e}");
+            }
+            Err(e.to_string())
+        }
+    }
+}
+
+fn send(
+    agent: &ureq::Agent,
+    method: Method,
+    url: &str,
+    headers: HeaderMap,
+    body: Option<&[u8]>,
+) -> Result<http::Response<ureq::Body>, ureq::Error> {
+    let mut builder = http::Request::builder().method(method.as_str()).uri(url);
+    if let Some(h) = builder.headers_mut() {
+        *h = headers;
+    }
+    // `()` sends no body at all; an empty slice sends `Content-Length: 0`.
+    match body {
+        Some(b) => agent.run(builder.body(b)?),
+        None => agent.run(builder.body(())?),
+    }
+}
+
+/// `none`, `basic`, `bearer` or `other`: the scheme of the `Authorization` header, never more.
+fn auth_label(headers: &HeaderMap) -> &'static str {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return "none";
+    };
+    let scheme = value.as_bytes().split(|&b| b == b' ').next().unwrap_or(&[]);
+    if scheme.eq_ignore_ascii_case(b"basic") {
+        "basic"
+    } else if scheme.eq_ignore_ascii_case(b"bearer") {
+        "bearer"
+    } else {
+        "other"
+    }
+}

@@ -1,0 +1,568 @@
+//! The example programs, run as a user runs them: the offline dry run, the async driver, and
+//! the `fetch` CLI against a tiny registry served from this test on `127.0.0.1`.
+//!
+//! Each example runs from its built executable (`cargo test` builds examples next to the test
+//! binaries) when that executable is newer than the sources; otherwise through
+//! `cargo run --example`, which builds it first.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime};
+
+use registry_auth::Authorization;
+
+// ---- running examples ---------------------------------------------------------------------
+
+fn example(name: &str) -> Command {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if let Some(exe) = built_example(name).filter(|exe| is_fresh(exe, name, manifest_dir)) {
+        let mut cmd = Command::new(exe);
+        cmd.current_dir(manifest_dir);
+        return cmd;
+    }
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(manifest_dir)
+        .args(["run", "--quiet", "--example", name, "--"]);
+    cmd
+}
+
+/// `<target>/debug/deps/<this test>` → `<target>/debug/examples/<name>`.
+fn built_example(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let path = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    path.is_file().then_some(path)
+}
+
+/// Whether the executable is newer than everything it is built from, so that a run of this
+/// test alone (which does not rebuild examples) never exercises a stale one.
+fn is_fresh(exe: &Path, name: &str, manifest_dir: &Path) -> bool {
+    let Some(built) = modified(exe) else {
+        return false;
+    };
+    let mut sources = vec![
+        manifest_dir.join("Cargo.toml"),
+        manifest_dir.join("examples").join(format!("{name}.rs")),
+    ];
+    collect_files(&manifest_dir.join("src"), &mut sources);
+    sources
+        .iter()
+        .all(|s| modified(s).is_some_and(|m| m <= built))
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(mut cmd: Command, stdin: &str) -> Run {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start the example");
+    let mut input = child.stdin.take().expect("stdin");
+    // A program that stops at a usage error never reads its input: a broken pipe is fine.
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait for the example");
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+impl Run {
+    fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    fn assert_no_secret(&self, secrets: &[&str]) {
+        for s in secrets {
+            assert!(
+                !self.stdout.contains(s) && !self.stderr.contains(s),
+                "secret {s:?} printed:\n{}\n{}",
+                self.stdout,
+                self.stderr
+            );
+        }
+    }
+}
+
+// ---- dry-run ------------------------------------------------------------------------------
+
+/// The dry run's output, split at its numbered step comments (`# 1. ...`).
+fn steps(stdout: &str) -> Vec<String> {
+    let mut steps: Vec<String> = Vec::new();
+    for line in stdout.lines() {
+        let numbered = line
+            .strip_prefix("# ")
+            .and_then(|rest| rest.split_once(". "))
+            .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        if numbered {
+            steps.push(String::new());
+        }
+        if let Some(step) = steps.last_mut() {
+            step.push_str(line);
+            step.push('\n');
+        }
+    }
+    steps
+}
+
+#[test]
+fn dry_run_walks_the_tutorial_and_prints_no_secret() {
+    let out = run(example("dry-run"), "");
+    out.assert_code(0);
+    let steps = steps(&out.stdout);
+    assert_eq!(steps.len(), 4, "{}", out.stdout);
+
+    let first = &steps[0];
+    assert!(first.contains("< 401"), "{first}");
+    assert!(
+        first.contains("> token GET https://auth.docker.io/token?service=registry.docker.io&scope=repository%3Alibrary%2Falpine%3Apull\n    (no Authorization)"),
+        "{first}"
+    );
+    assert!(
+        first.contains("    Authorization: Bearer <redacted>"),
+        "{first}"
+    );
+
+    // The same repository again: the cached token, no challenge, no token request.
+    let second = &steps[1];
+    assert!(!second.contains("> token"), "{second}");
+    assert!(!second.contains("< 401"), "{second}");
+    assert!(
+        second.contains("    Authorization: Bearer <redacted>"),
+        "{second}"
+    );
+    // The redirect to the storage host goes out without the registry's token.
+    assert!(
+        second.contains("(redirected)\n    (no Authorization)"),
+        "{second}"
+    );
+
+    // Another repository: its token is fetched before sending, so no 401.
+    let third = &steps[2];
+    assert!(!third.contains("< 401"), "{third}");
+    assert!(
+        third.contains("> token GET https://auth.docker.io/token?service=registry.docker.io&scope=repository%3Alibrary%2Fbusybox%3Apull"),
+        "{third}"
+    );
+
+    // The private registry's realm gets the credentials, redacted in the output.
+    let fourth = &steps[3];
+    assert!(
+        fourth.contains("> token GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Ateam%2Fapp%3Apull%2Cpush&account=alice\n    Authorization: Basic <redacted>"),
+        "{fourth}"
+    );
+    assert!(fourth.contains("< 201"), "{fourth}");
+    assert_eq!(out.stdout.matches("= done").count(), 4, "{}", out.stdout);
+
+    let basic = Authorization::basic("alice", "s3cret-passw0rd");
+    let encoded = basic.expose().trim_start_matches("Basic ");
+    out.assert_no_secret(&[
+        "s3cret-passw0rd",
+        encoded,
+        "hub-token-alpine-0001",
+        "hub-token-busybox-0002",
+        "private-token-0003",
+    ]);
+}
+
+#[test]
+fn dry_run_is_deterministic() {
+    let a = run(example("dry-run"), "");
+    let b = run(example("dry-run"), "");
+    a.assert_code(0);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+// ---- async --------------------------------------------------------------------------------
+
+#[test]
+fn async_driver_shares_one_token_fetch_between_concurrent_flows() {
+    let out = run(example("async"), "");
+    out.assert_code(0);
+    assert!(
+        out.stdout
+            .contains("token requests seen by the token endpoint: 1\n"),
+        "{}",
+        out.stdout
+    );
+    for n in 0..8 {
+        assert!(
+            out.stdout.contains(&format!("task {n}: 200 ")),
+            "task {n}:\n{}",
+            out.stdout
+        );
+    }
+    // Exactly one task fetched; the others waited for it.
+    assert_eq!(
+        out.stdout.matches("fetch token").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    out.assert_no_secret(&["demo-token-0001"]);
+}
+
+// ---- fetch: usage -------------------------------------------------------------------------
+
+#[test]
+fn fetch_usage_errors_exit_2_with_one_line_saying_why() {
+    let cases: [(&[&str], &str); 6] = [
+        (&[], "usage: no URL given"),
+        (
+            &["--password-stdin", "http://127.0.0.1:9/v2/"],
+            "usage: --password-stdin needs --user",
+        ),
+        (
+            &["--scope", "nonsense", "http://127.0.0.1:9/v2/"],
+            "usage: --scope \"nonsense\"",
+        ),
+        (
+            &["--method", "PATCH", "http://127.0.0.1:9/v2/"],
+            "usage: --method \"PATCH\"",
+        ),
+        (
+            &["--frobnicate", "http://127.0.0.1:9/v2/"],
+            "usage: unknown option --frobnicate",
+        ),
+        (
+            &["registry.example.com/v2/"],
+            "usage: \"registry.example.com/v2/\" is not an http",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut cmd = example("fetch");
+        cmd.args(args);
+        let out = run(cmd, "");
+        out.assert_code(2);
+        assert!(
+            out.stderr.starts_with(message) && out.stderr.lines().count() == 1,
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+    }
+}
+
+// ---- fetch: against a tiny registry -------------------------------------------------------
+
+/// A request as the test server saw it.
+#[derive(Debug)]
+struct Seen {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A one-request-per-connection HTTP/1.1 server on `127.0.0.1:0`. It stops by itself after
+/// `expected` requests, or when no request came for a while (a test that went wrong), and
+/// hands back what it saw.
+struct TestServer {
+    port: u16,
+    thread: JoinHandle<Vec<Seen>>,
+}
+
+impl TestServer {
+    fn start(
+        expected: usize,
+        answer: impl Fn(&Seen, u16) -> (u16, Vec<(&'static str, String)>, String) + Send + 'static,
+    ) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("local address").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let thread = thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut deadline = Instant::now() + Duration::from_secs(30);
+            while seen.len() < expected && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        if let Some(request) = serve_one(stream, port, &answer) {
+                            seen.push(request);
+                        }
+                        deadline = Instant::now() + Duration::from_secs(30);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => break,
+                }
+            }
+            seen
+        });
+        TestServer { port, thread }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn finish(self) -> Vec<Seen> {
+        self.thread.join().expect("server thread")
+    }
+}
+
+fn serve_one(
+    mut stream: TcpStream,
+    port: u16,
+    answer: &impl Fn(&Seen, u16) -> (u16, Vec<(&'static str, String)>, String),
+) -> Option<Seen> {
+    stream.set_nonblocking(false).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 || buf.len() > 64 * 1024 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let (method, target) = (first.next()?.to_owned(), first.next()?.to_owned());
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let request = Seen {
+        method,
+        target,
+        headers,
+    };
+    // Read (and drop) a request body, so that closing the socket does not reset the
+    // connection before the client reads the answer.
+    let length: usize = request
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut have = buf.len() - head_end - 4;
+    while have < length {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        have += n;
+    }
+    let (status, headers, body) = answer(&request, port);
+    let mut response = format!(
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str("\r\n");
+    response.push_str(&body);
+    stream.write_all(response.as_bytes()).ok()?;
+    stream.flush().ok()?;
+    Some(request)
+}
+
+const TOKEN: &str = "tok-9f8e7d";
+const MANIFEST: &str = "{\"schemaVersion\":2}";
+const UNAUTHORIZED: &str =
+    r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#;
+
+/// A registry that wants a Bearer token for everything under `/v2/app/`, from the realm on its
+/// own listener; the realm hands out tokens anonymously, or only for `alice:pw` when
+/// `password` says so.
+fn registry(
+    password: Option<&'static str>,
+) -> impl Fn(&Seen, u16) -> (u16, Vec<(&'static str, String)>, String) {
+    move |req, port| {
+        let auth = req.header("authorization");
+        if req.target.starts_with("/token?") {
+            let allowed = match password {
+                None => auth.is_none(),
+                Some(p) => auth == Some(Authorization::basic("alice", p).expose()),
+            };
+            return if allowed {
+                (
+                    200,
+                    vec![("Content-Type", "application/json".into())],
+                    format!(r#"{{"token":"{TOKEN}","expires_in":300}}"#),
+                )
+            } else {
+                (401, vec![], UNAUTHORIZED.into())
+            };
+        }
+        if auth != Some(&format!("Bearer {TOKEN}")) {
+            let challenge =
+                format!(r#"Bearer realm="http://127.0.0.1:{port}/token",service="test-registry""#);
+            return (
+                401,
+                vec![("WWW-Authenticate", challenge)],
+                UNAUTHORIZED.into(),
+            );
+        }
+        if req.target.starts_with("/v2/app/manifests/") {
+            (200, vec![], MANIFEST.into())
+        } else {
+            (200, vec![], "blob-bytes".into())
+        }
+    }
+}
+
+#[test]
+fn fetch_authenticates_with_a_token_and_reuses_it_for_the_next_url() {
+    let server = TestServer::start(4, registry(None));
+    let manifest = server.url("/v2/app/manifests/1");
+    let blob = server.url("/v2/app/blobs/sha256:0123");
+    let mut cmd = example("fetch");
+    cmd.args(["--insecure", "--trace", &manifest, &blob]);
+    let out = run(cmd, "");
+    let seen = server.finish();
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout,
+        format!("200 {} {manifest}\n200 10 {blob}\n", MANIFEST.len())
+    );
+    let token_url = server_token_url(&manifest, "repository%3Aapp%3Apull");
+    assert_eq!(
+        out.stderr.lines().collect::<Vec<_>>(),
+        [
+            format!("> GET {manifest} auth=none"),
+            "< 401".into(),
+            format!("> GET {token_url} auth=none"),
+            "< 200".into(),
+            format!("> GET {manifest} auth=bearer"),
+            "< 200".into(),
+            format!("> GET {blob} auth=bearer"),
+            "< 200".into(),
+        ]
+    );
+    // A manifest request without an Accept of the caller's gets the manifest types.
+    let accept = seen[0].header("accept").unwrap_or_default();
+    assert!(
+        accept.contains("application/vnd.oci.image.manifest.v1+json"),
+        "{accept}"
+    );
+    out.assert_no_secret(&[TOKEN]);
+}
+
+/// `http://127.0.0.1:PORT/token?service=test-registry&scope=SCOPE`, for the server of `url`.
+fn server_token_url(url: &str, scope: &str) -> String {
+    let origin: String = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    format!("{origin}/token?service=test-registry&scope={scope}")
+}
+
+#[test]
+fn fetch_sends_basic_credentials_to_the_realm_and_quotes_a_rejection() {
+    let server = TestServer::start(3, registry(Some("pw")));
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = example("fetch");
+    cmd.args([
+        "--insecure",
+        "--trace",
+        "--user",
+        "alice",
+        "--password-stdin",
+        &manifest,
+    ]);
+    let out = run(cmd, "pw\n");
+    let seen = server.finish();
+    out.assert_code(0);
+    assert!(
+        out.stderr.contains("&account=alice auth=basic\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(seen.len(), 3);
+
+    // A wrong password: the realm refuses, the error quotes it, the exit status says so.
+    let server = TestServer::start(2, registry(Some("pw")));
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = example("fetch");
+    cmd.args([
+        "--insecure",
+        "--user",
+        "alice",
+        "--password-stdin",
+        &manifest,
+    ]);
+    let out = run(cmd, "wrong-password\n");
+    server.finish();
+    out.assert_code(1);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let realm = server_token_url(&manifest, "");
+    let realm = realm.split('?').next().unwrap_or_default();
+    assert_eq!(
+        out.stderr,
+        format!("error: {manifest}: credentials rejected by {realm}: 401 UNAUTHORIZED: authentication required\n")
+    );
+    out.assert_no_secret(&["wrong-password"]);
+}
+
+#[test]
+fn fetch_without_insecure_refuses_a_plain_http_realm() {
+    let server = TestServer::start(1, registry(None));
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = example("fetch");
+    cmd.arg(&manifest);
+    let out = run(cmd, "");
+    let seen = server.finish();
+    out.assert_code(1);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let realm = server_token_url(&manifest, "");
+    let realm = realm.split('?').next().unwrap_or_default();
+    assert_eq!(
+        out.stderr,
+        format!("error: {manifest}: refused realm {realm}: plain http realms need a plain http registry and insecure registries allowed\n")
+    );
+    // Only the first, bare request reached the server; no token request was made.
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].header("authorization").is_none());
+    assert_eq!(seen[0].method, "GET");
+}
