@@ -59,6 +59,15 @@ impl Credentials {
         }
     }
 
+    /// An identity (refresh) token with the user name it belongs to (Docker's config stores
+    /// both); the name is sent as the Basic user if the realm only takes `GET`.
+    pub fn identity_token_for(username: impl Into<String>, token: impl Into<Secret>) -> Self {
+        Credentials::IdentityToken {
+            username: Some(username.into()),
+            token: token.into(),
+        }
+    }
+
     /// A registry token, sent as `Bearer` as is.
     pub fn registry_token(token: impl Into<Secret>) -> Self {
         Credentials::RegistryToken(token.into())

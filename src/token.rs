@@ -55,6 +55,12 @@ impl TokenLimits {
         self.max_body
     }
 
+    /// How many bytes a driver should read of a token response: one more than the limit, so
+    /// that an oversized body is recognised as such rather than cut into invalid JSON.
+    pub const fn read_bytes(&self) -> usize {
+        self.max_body.saturating_add(1)
+    }
+
     /// See [`TokenLimits::max_token`].
     pub const fn token_bytes(&self) -> usize {
         self.max_token

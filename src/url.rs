@@ -137,7 +137,8 @@ impl Origin {
         }
         match &self.host {
             Host::Name(n) => n.eq_ignore_ascii_case(host),
-            other => parse_host(host).is_ok_and(|h| &h == other),
+            Host::V4(a) => matches!(check_host(host), Ok(HostKind::V4(b)) if *a == b),
+            Host::V6(a) => matches!(check_host(host), Ok(HostKind::V6(b)) if *a == b),
         }
     }
 }
@@ -193,7 +194,7 @@ impl<'a> UrlParts<'a> {
             return Err(UrlError::InvalidHost);
         }
         // Validate now so that later comparisons cannot fail.
-        parse_host(host)?;
+        check_host(host)?;
         let path_and_query = path_and_query
             .split_once('#')
             .map_or(path_and_query, |(p, _)| p);
@@ -289,11 +290,26 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>), UrlError> {
 /// addresses, so an attacker cannot hide a loopback address from the IP-literal rule behind a
 /// spelling.
 pub(crate) fn parse_host(host: &str) -> Result<Host, UrlError> {
+    Ok(match check_host(host)? {
+        HostKind::V6(a) => Host::V6(a),
+        HostKind::V4(a) => Host::V4(a),
+        HostKind::Name => Host::Name(host.to_ascii_lowercase()),
+    })
+}
+
+enum HostKind {
+    Name,
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+}
+
+/// Validates a host without allocating (the hot path checks every request's URL).
+fn check_host(host: &str) -> Result<HostKind, UrlError> {
     if let Some(inner) = host.strip_prefix('[') {
         let inner = inner.strip_suffix(']').ok_or(UrlError::InvalidHost)?;
         return inner
             .parse::<Ipv6Addr>()
-            .map(Host::V6)
+            .map(HostKind::V6)
             .map_err(|_| UrlError::InvalidHost);
     }
     if host.is_empty() || host.len() > 253 {
@@ -309,9 +325,9 @@ pub(crate) fn parse_host(host: &str) -> Result<Host, UrlError> {
         .next()
         .unwrap_or_default();
     if is_ipv4_number(last) {
-        return parse_ipv4_whatwg(host).map(Host::V4);
+        return parse_ipv4_whatwg(host).map(HostKind::V4);
     }
-    Ok(Host::Name(host.to_ascii_lowercase()))
+    Ok(HostKind::Name)
 }
 
 fn is_ipv4_number(s: &str) -> bool {

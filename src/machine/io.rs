@@ -297,13 +297,22 @@ pub struct SendRequest {
     pub(crate) method: Method,
     pub(crate) url: Option<String>,
     pub(crate) authorization: Option<Authorization>,
+    pub(crate) keep_caller_authorization: bool,
 }
 
 impl SendRequest {
     /// The `Authorization` value to set; `None` means send no `Authorization` header at all
-    /// (remove one the request may carry from an earlier attempt).
+    /// (remove one the request may carry from an earlier attempt), unless
+    /// [`SendRequest::keep_caller_authorization`] says to keep the caller's own.
     pub fn authorization(&self) -> Option<&Authorization> {
         self.authorization.as_ref()
+    }
+
+    /// Whether to send the `Authorization` header the caller set itself
+    /// ([`Request::caller_authorized`]). False once a redirect leaves the request's origin: the
+    /// caller's credential must not follow it there either.
+    pub fn keep_caller_authorization(&self) -> bool {
+        self.keep_caller_authorization
     }
 
     /// The URL to send to, when a redirect changed it; `None` means the request's own URL.
@@ -316,9 +325,13 @@ impl SendRequest {
         self.method
     }
 
-    /// Sets (or removes) `Authorization` on an `http` header map, marked sensitive.
+    /// Sets (or removes) `Authorization` on an `http` header map, marked sensitive; leaves the
+    /// caller's own in place when [`SendRequest::keep_caller_authorization`] says so.
     #[cfg(feature = "http")]
     pub fn apply_to(&self, headers: &mut http::HeaderMap) {
+        if self.keep_caller_authorization {
+            return;
+        }
         match &self.authorization {
             Some(a) => {
                 headers.insert(http::header::AUTHORIZATION, a.to_header_value());

@@ -128,6 +128,8 @@ struct Flow {
     method: Method,
     /// The current target; a redirect changes it.
     url: String,
+    /// Where the path starts in `url`, so routes are read without parsing the URL again.
+    path_start: usize,
     redirected: bool,
     /// Whether the current target is on the registry's origin (a redirect may leave it).
     on_registry: bool,
@@ -147,6 +149,18 @@ struct Flow {
     stale_retried: bool,
     widened: bool,
     basic_fallback: bool,
+}
+
+impl Flow {
+    /// The path and query of the current target.
+    fn route(&self) -> (&str, Option<&str>) {
+        let pq = self.url.get(self.path_start..).unwrap_or("/");
+        let pq = pq.split_once('#').map_or(pq, |(p, _)| p);
+        match pq.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (pq, None),
+        }
+    }
 }
 
 struct Slot {
@@ -350,10 +364,12 @@ impl Authenticator {
             .ok_or(Error::LimitExceeded(LimitKind::Flows))?;
         let mut url = mem::take(&mut slot.spare);
         parts.write_to(&mut url);
+        let path_start = url.len() - parts.path_and_query.len();
         slot.flow = Some(Flow {
             registry,
             method: request.method,
             url,
+            path_start,
             redirected: false,
             on_registry: true,
             declared: request.scopes.to_vec(),
@@ -584,6 +600,7 @@ impl Authenticator {
             method: flow.method,
             url: flow.redirected.then(|| flow.url.clone()),
             authorization,
+            keep_caller_authorization: flow.caller_auth && flow.on_registry,
         });
     }
 
@@ -651,8 +668,8 @@ impl Authenticator {
     fn find_token(&self, flow: &Flow, now: u64) -> Option<(Authorization, u64)> {
         let margin = u64::try_from(self.config.refresh_margin.as_millis()).unwrap_or(u64::MAX);
         let fresh_until = now.saturating_add(margin);
-        let parts = UrlParts::parse(&flow.url).ok()?;
-        let derived = derive(flow.method, parts.path(), parts.query());
+        let (path, query) = flow.route();
+        let derived = derive(flow.method, path, query);
         self.tokens
             .iter()
             .filter(|t| t.registry == flow.registry && t.expires_ms > fresh_until)
@@ -669,9 +686,8 @@ impl Authenticator {
     /// challenges (and widened).
     fn need(&self, flow: &Flow) -> ScopeSet {
         let mut set = flow.extra.clone();
-        if let Ok(parts) = UrlParts::parse(&flow.url) {
-            derive(flow.method, parts.path(), parts.query()).add_to(&mut set);
-        }
+        let (path, query) = flow.route();
+        derive(flow.method, path, query).add_to(&mut set);
         set.extend(flow.declared.iter().cloned());
         set
     }
@@ -1042,8 +1058,11 @@ impl Authenticator {
         let target = core::str::from_utf8(location)
             .map_err(|_| crate::url::UrlError::InvalidCharacter)
             .and_then(|l| resolve(&flow.url, l))
-            .and_then(|u| UrlParts::parse(&u).map(|p| (p.origin(), u.clone())));
-        let (origin, url) = match target {
+            .and_then(|u| {
+                UrlParts::parse(&u)
+                    .map(|p| (p.origin(), u.len() - p.path_and_query.len(), u.clone()))
+            });
+        let (origin, path_start, url) = match target {
             Ok(t) => t,
             Err(error) => {
                 return Self::fail(
@@ -1061,6 +1080,7 @@ impl Authenticator {
             .get(flow.registry)
             .is_some_and(|r| r.origin == origin);
         flow.url = url;
+        flow.path_start = path_start;
         flow.redirected = true;
         if status == 303 && flow.method != Method::Head {
             flow.method = Method::Get;
