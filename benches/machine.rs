@@ -48,7 +48,9 @@ fn machine(c: &mut Criterion) {
     g.bench_function("cached-token request", |b| {
         b.iter(|| {
             let id = warm.start(Request::get(black_box(URL)), now).unwrap();
-            let Action::Send(send) = warm.poll(id) else { unreachable!() };
+            let Action::Send(send) = warm.poll(id) else {
+                unreachable!()
+            };
             black_box(send.authorization());
             warm.handle_response(id, Response::new(200), now).unwrap();
             let done = warm.poll(id);

@@ -167,7 +167,13 @@ pub(crate) struct UrlParts<'a> {
 impl<'a> UrlParts<'a> {
     /// Splits an absolute `http`/`https` URL.
     pub(crate) fn parse(url: &'a str) -> Result<Self, UrlError> {
-        let (scheme, rest) = url.split_once("://").ok_or(UrlError::NotAbsolute)?;
+        let colon = url.find(':').ok_or(UrlError::NotAbsolute)?;
+        let (scheme, rest) = (
+            url.get(..colon).ok_or(UrlError::NotAbsolute)?,
+            url.get(colon + 1..)
+                .and_then(|r| r.strip_prefix("//"))
+                .ok_or(UrlError::NotAbsolute)?,
+        );
         let scheme = parse_scheme(scheme)?;
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at_checked(end).ok_or(UrlError::NotAbsolute)?;
@@ -184,8 +190,8 @@ impl<'a> UrlParts<'a> {
         if authority.contains('@') {
             return Err(UrlError::UserInfo);
         }
-        let bad = |c: char| c.is_ascii_control() || c == ' ' || c == '\u{7f}';
-        if authority.contains(bad) || path_and_query.contains(bad) {
+        let bad = |b: &u8| b.is_ascii_control() || *b == b' ';
+        if authority.as_bytes().iter().any(bad) || path_and_query.as_bytes().iter().any(bad) {
             return Err(UrlError::InvalidCharacter);
         }
         let (host, port) = split_port(authority)?;

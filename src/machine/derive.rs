@@ -21,7 +21,24 @@ pub(crate) enum Derived<'a> {
     },
 }
 
-const ROUTES: [&str; 4] = ["/manifests/", "/blobs/", "/tags/", "/referrers/"];
+const ROUTES: [&str; 4] = ["manifests/", "blobs/", "tags/", "referrers/"];
+
+/// The index of the `/` that starts the last route segment of `rest` (`/manifests/`, ...).
+/// Names may contain a route word as a component (`team/tags/app`); tags and digests never
+/// contain `/`, so the route is the last match. A byte scan: substring searchers cost more
+/// than the whole cached-token path.
+fn route_start(rest: &str) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    let mut end = bytes.len();
+    while let Some(slash) = bytes.get(..end)?.iter().rposition(|&b| b == b'/') {
+        let after = rest.get(slash + 1..)?;
+        if ROUTES.iter().any(|r| after.starts_with(r)) {
+            return Some(slash);
+        }
+        end = slash;
+    }
+    None
+}
 
 /// Actions by method: reading needs `pull`, writing needs `pull,push` (a push reads back what
 /// it wrote), deleting needs `delete`.
@@ -40,9 +57,7 @@ pub(crate) fn derive<'a>(method: Method, path: &'a str, query: Option<&str>) -> 
     if rest == "_catalog" {
         return Derived::Catalog;
     }
-    // Names may contain a route word as a component (`team/tags/app`); tags and digests never
-    // contain `/`, so the route is the last match.
-    let Some(end) = ROUTES.iter().filter_map(|r| rest.rfind(r)).max() else {
+    let Some(end) = route_start(rest) else {
         return Derived::Nothing;
     };
     let name = rest.get(..end).unwrap_or_default();
