@@ -92,20 +92,28 @@ extern crate alloc;
 extern crate std;
 
 pub mod challenge;
+pub mod cred_helper;
 mod credentials;
+pub mod docker_config;
 mod error;
+#[cfg(feature = "host")]
+pub mod host;
 pub mod machine;
+pub mod reference;
 pub mod scope;
 mod secret;
 pub mod token;
 mod url;
 
+pub use cred_helper::CredentialResolver;
 pub use credentials::Credentials;
+pub use docker_config::DockerConfig;
 pub use error::{Error, LimitKind, PolicyError, UrlRole, UsageError};
 pub use machine::{
     Action, Authenticator, Config, FlowId, Method, Now, Request, Response, SendRequest,
     TokenRequest,
 };
+pub use reference::Reference;
 pub use scope::{Scope, ScopeSet};
 pub use secret::{AuthScheme, Authorization, Secret};
 pub use url::UrlError;

@@ -1,0 +1,576 @@
+//! Docker's `config.json` and Podman's `auth.json`: which credentials belong to a registry.
+//!
+//! The caller reads the file (with the `host` feature, `host::load_config` finds it the way
+//! Docker and Podman do); [`DockerConfig::parse`] reads its bytes and
+//! [`DockerConfig::lookup`] answers for one registry, either with credentials or with the
+//! credential helper to ask (see [`cred_helper`](crate::cred_helper) to run it Sans-IO).
+//!
+//! ```
+//! use registry_auth::docker_config::{DockerConfig, Lookup};
+//! use registry_auth::Credentials;
+//!
+//! let config = DockerConfig::parse(br#"{
+//!     "auths": {
+//!         "https://index.docker.io/v1/": { "auth": "YWxpY2U6czNjcmV0" },
+//!         "ghcr.io": {}
+//!     },
+//!     "credHelpers": { "123456789.dkr.ecr.eu-west-1.amazonaws.com": "ecr-login" }
+//! }"#)?;
+//!
+//! assert_eq!(config.lookup("docker.io"), Lookup::Credentials(Credentials::basic("alice", "s3cret")));
+//! assert_eq!(config.lookup("registry-1.docker.io"), config.lookup("docker.io"));
+//! assert_eq!(
+//!     config.lookup("123456789.dkr.ecr.eu-west-1.amazonaws.com"),
+//!     Lookup::Helper {
+//!         program: "docker-credential-ecr-login".into(),
+//!         server_url: "123456789.dkr.ecr.eu-west-1.amazonaws.com".into(),
+//!     }
+//! );
+//! assert_eq!(config.lookup("quay.io"), Lookup::Anonymous);
+//! // Secrets never print.
+//! assert!(!format!("{config:?}").contains("s3cret"));
+//! # Ok::<(), registry_auth::docker_config::ConfigError>(())
+//! ```
+//!
+//! # Registry names
+//! Keys and looked-up names are compared as Docker does after its own normalisation: a scheme
+//! (`https://`, `http://`) and a path (`/v1/`) are ignored, the host is compared without
+//! regard to case, and the default ports `:443` and `:80` are dropped (so `r.example.com:443`
+//! finds `r.example.com`; the scheme that would tell the two ports apart is not part of a
+//! registry name, and the [`Authenticator`](crate::Authenticator) keys credentials the same
+//! way). Docker Hub is keyed `https://index.docker.io/v1/` by `docker login`; `docker.io`,
+//! `index.docker.io` and `registry-1.docker.io` all find it, and an entry under any of those
+//! names serves the others.
+//!
+//! # Field names
+//! Docker and Podman read the file with Go's `encoding/json`, which matches field names without
+//! regard to case and treats `null` as an absent value; so does this parser. Unknown fields are
+//! ignored, and so is `email`.
+
+use alloc::borrow::ToOwned;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+use serde_json::{Map, Value as Json};
+
+use crate::credentials::Credentials;
+use crate::secret::Secret;
+
+/// The key `docker login` stores Docker Hub under, and the server URL Docker gives credential
+/// helpers for Docker Hub.
+pub const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
+
+/// The prefix of every credential helper's program name.
+pub const HELPER_PREFIX: &str = "docker-credential-";
+
+/// The longest registry key an error message repeats.
+const ERROR_ECHO: usize = 120;
+
+/// Go's `base64.StdEncoding` ignores non-zero trailing bits, and hand-written configs drop the
+/// padding: accept both, as Docker and Podman effectively do.
+const AUTH_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// A config file that cannot be used, naming the registry key and the field at fault but never
+/// a value: the values are passwords and tokens.
+///
+/// ```
+/// use registry_auth::docker_config::{ConfigErrorKind, DockerConfig};
+///
+/// let e = DockerConfig::parse(br#"{"auths":{"r.example.com":{"auth":"not base64!"}}}"#).unwrap_err();
+/// assert_eq!(e.kind(), &ConfigErrorKind::BadBase64);
+/// assert_eq!((e.key(), e.field()), (Some("r.example.com"), "auth"));
+/// assert_eq!(e.to_string(), r#"docker config: field `auth` of auths entry "r.example.com" is not valid base64"#);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    key: Option<String>,
+    field: &'static str,
+    kind: ConfigErrorKind,
+}
+
+/// What is wrong with a config file.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigErrorKind {
+    /// The bytes are not JSON, or the top level is not an object.
+    NotJson {
+        /// serde_json's description, with line and column (it never quotes the input).
+        reason: String,
+    },
+    /// A field has the wrong JSON type.
+    WrongType {
+        /// The type expected: `"string"` or `"object"`.
+        expected: &'static str,
+    },
+    /// `auth` is not base64.
+    BadBase64,
+    /// `auth` decodes to bytes that are not UTF-8.
+    NotUtf8,
+    /// `auth` decodes to text without the `:` between user name and password.
+    MissingColon,
+    /// A `credsStore` or `credHelpers` value that is empty or holds a path separator,
+    /// whitespace or a control character: appended to `docker-credential-`, it would name a
+    /// program outside `PATH` or break the command line.
+    BadHelperName,
+}
+
+impl ConfigError {
+    fn new(key: Option<&str>, field: &'static str, kind: ConfigErrorKind) -> Self {
+        let key = key.map(|k| {
+            let mut shown: String = k.chars().take(ERROR_ECHO).collect();
+            if shown.len() < k.len() {
+                shown.push_str("...");
+            }
+            shown
+        });
+        ConfigError { key, field, kind }
+    }
+
+    fn wrong_type(key: Option<&str>, field: &'static str, expected: &'static str) -> Self {
+        ConfigError::new(key, field, ConfigErrorKind::WrongType { expected })
+    }
+
+    /// The registry key of the `auths` or `credHelpers` entry at fault, if the error is in one
+    /// (cut after 120 characters).
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// The field at fault: `auth`, `username`, `password`, `identitytoken`, `registrytoken`,
+    /// `auths`, `credsStore`, `credHelpers`, or `config` for the file as a whole.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let ConfigErrorKind::NotJson { reason } = &self.kind {
+            return write!(f, "docker config is not a json object: {reason}");
+        }
+        // Debug formatting escapes quotes and control characters in a hostile key.
+        match (&self.key, self.field) {
+            (Some(key), section @ ("auths" | "credHelpers")) => {
+                write!(f, "docker config: {section} entry {key:?}")?;
+            }
+            (Some(key), field) => {
+                write!(f, "docker config: field `{field}` of auths entry {key:?}")?;
+            }
+            (None, field) => write!(f, "docker config: field `{field}`")?,
+        }
+        match &self.kind {
+            ConfigErrorKind::WrongType { expected } => write!(f, " is not a json {expected}"),
+            ConfigErrorKind::BadBase64 => f.write_str(" is not valid base64"),
+            ConfigErrorKind::NotUtf8 => f.write_str(" does not decode to utf-8 text"),
+            ConfigErrorKind::MissingColon => f.write_str(" does not decode to `username:password`"),
+            ConfigErrorKind::BadHelperName => f.write_str(" is not a usable helper name"),
+            ConfigErrorKind::NotJson { .. } => Ok(()),
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+/// What [`DockerConfig::lookup`] found for a registry.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Ask a credential helper: run `program get` with `server_url` on its standard input
+    /// ([`CredentialResolver`](crate::cred_helper::CredentialResolver) does the bookkeeping).
+    Helper {
+        /// `docker-credential-NAME`.
+        program: String,
+        /// What to write on the helper's standard input: [`DOCKER_HUB_SERVER`] for Docker Hub,
+        /// otherwise the registry's `host[:port]`.
+        server_url: String,
+    },
+    /// Credentials stored in the file itself.
+    Credentials(Credentials),
+    /// Nothing applies: pull anonymously.
+    Anonymous,
+}
+
+/// One `auths` entry, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct AuthEntry {
+    key: String,
+    registry: String,
+    username: String,
+    password: Option<Secret>,
+    identity_token: Option<Secret>,
+    registry_token: Option<Secret>,
+}
+
+/// One `credHelpers` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct HelperEntry {
+    key: String,
+    registry: String,
+    helper: String,
+}
+
+/// A parsed Docker `config.json` or Podman `auth.json`: the parts that say where credentials
+/// are.
+///
+/// `Debug` shows keys, user names and helper names; passwords and tokens print as
+/// `<redacted>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DockerConfig {
+    auths: Vec<AuthEntry>,
+    creds_store: Option<String>,
+    cred_helpers: Vec<HelperEntry>,
+}
+
+/// A field by name, as Go's `encoding/json` finds it: the exact name first, else any name that
+/// differs only in ASCII case. `null` counts as absent.
+fn get<'a>(obj: &'a Map<String, Json>, name: &str) -> Option<&'a Json> {
+    obj.get(name)
+        .or_else(|| {
+            obj.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+        .filter(|v| !v.is_null())
+}
+
+fn get_str<'a>(
+    obj: &'a Map<String, Json>,
+    name: &'static str,
+    key: Option<&str>,
+) -> Result<Option<&'a str>, ConfigError> {
+    match get(obj, name) {
+        None => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ConfigError::wrong_type(key, name, "string")),
+    }
+}
+
+fn get_object<'a>(
+    obj: &'a Map<String, Json>,
+    name: &'static str,
+) -> Result<Option<&'a Map<String, Json>>, ConfigError> {
+    match get(obj, name) {
+        None => Ok(None),
+        Some(Json::Object(o)) => Ok(Some(o)),
+        Some(_) => Err(ConfigError::wrong_type(None, name, "object")),
+    }
+}
+
+fn non_empty_secret(s: Option<&str>) -> Option<Secret> {
+    s.filter(|s| !s.is_empty()).map(Secret::new)
+}
+
+/// Whether `name` can follow `docker-credential-` and still name a program on `PATH`.
+fn is_helper_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| !c.is_control() && !c.is_whitespace() && c != '/' && c != '\\')
+}
+
+/// The `host[:port]` of a key or registry name as written: scheme and path removed.
+fn host_part(name: &str) -> &str {
+    let n = name.trim();
+    let n = n.split_once("://").map_or(n, |(_, rest)| rest);
+    n.split('/').next().unwrap_or(n)
+}
+
+/// The name registries are compared by (and resolver caches keyed by): host in lowercase,
+/// default port dropped, Docker Hub's aliases folded into `docker.io`.
+pub(crate) fn normalise(name: &str) -> String {
+    let host = host_part(name).to_ascii_lowercase();
+    let host = match host.rsplit_once(':') {
+        Some((h, "443" | "80")) if !h.is_empty() => h.to_owned(),
+        _ => host,
+    };
+    if is_docker_hub(&host) {
+        String::from("docker.io")
+    } else {
+        host
+    }
+}
+
+fn is_docker_hub(normalised_host: &str) -> bool {
+    matches!(
+        normalised_host,
+        "docker.io" | "index.docker.io" | "registry-1.docker.io"
+    )
+}
+
+fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), ConfigError> {
+    let err = |kind| ConfigError::new(Some(key), "auth", kind);
+    // Go's decoder skips line breaks, which `base64` without `-w0` inserts.
+    let compact: Vec<u8> = auth
+        .trim()
+        .bytes()
+        .filter(|b| *b != b'\n' && *b != b'\r')
+        .collect();
+    let plain = AUTH_BASE64
+        .decode(&compact)
+        .map_err(|_| err(ConfigErrorKind::BadBase64))?;
+    let plain = String::from_utf8(plain).map_err(|_| err(ConfigErrorKind::NotUtf8))?;
+    // User names cannot hold `:` (RFC 7617), passwords can: split at the first one.
+    let (user, password) = plain
+        .split_once(':')
+        .ok_or_else(|| err(ConfigErrorKind::MissingColon))?;
+    Ok((user.to_owned(), Secret::new(password)))
+}
+
+fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, ConfigError> {
+    let empty = Map::new();
+    let obj = match value {
+        Json::Object(o) => o,
+        Json::Null => &empty,
+        _ => return Err(ConfigError::wrong_type(Some(key), "auths", "object")),
+    };
+    let k = Some(key);
+    let auth = get_str(obj, "auth", k)?.filter(|a| !a.is_empty());
+    let username = get_str(obj, "username", k)?;
+    let password = get_str(obj, "password", k)?;
+    let identity_token = non_empty_secret(get_str(obj, "identitytoken", k)?);
+    let registry_token = non_empty_secret(get_str(obj, "registrytoken", k)?);
+    // Docker decodes `auth` over whatever `username`/`password` say.
+    let (username, password) = match auth {
+        Some(a) => {
+            let (u, p) = decode_auth(key, a)?;
+            (u, Some(p))
+        }
+        None => (
+            username.unwrap_or_default().to_owned(),
+            non_empty_secret(password),
+        ),
+    };
+    Ok(AuthEntry {
+        key: key.to_owned(),
+        registry: normalise(key),
+        username,
+        password,
+        identity_token,
+        registry_token,
+    })
+}
+
+impl AuthEntry {
+    /// Docker's order: a registry token is sent as is and skips the token exchange; an identity
+    /// token replaces the password; user name and password last.
+    fn credentials(&self) -> Credentials {
+        if let Some(t) = &self.registry_token {
+            return Credentials::RegistryToken(t.clone());
+        }
+        if let Some(t) = &self.identity_token {
+            return Credentials::IdentityToken {
+                username: Some(self.username.clone()).filter(|u| !u.is_empty()),
+                token: t.clone(),
+            };
+        }
+        match &self.password {
+            Some(p) => Credentials::basic(self.username.clone(), p.clone()),
+            None if !self.username.is_empty() => {
+                Credentials::basic(self.username.clone(), Secret::new(""))
+            }
+            None => Credentials::Anonymous,
+        }
+    }
+}
+
+impl DockerConfig {
+    /// Parses the bytes of a `config.json` or `auth.json`.
+    ///
+    /// Total: any bytes give a config or a [`ConfigError`]; serde_json bounds nesting depth.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the registry key and the field at fault, never a value.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ConfigError> {
+        let json: Json = serde_json::from_slice(bytes).map_err(|e| {
+            ConfigError::new(
+                None,
+                "config",
+                ConfigErrorKind::NotJson {
+                    reason: e.to_string(),
+                },
+            )
+        })?;
+        let Json::Object(root) = json else {
+            return Err(ConfigError::new(
+                None,
+                "config",
+                ConfigErrorKind::NotJson {
+                    reason: "the top level is not an object".into(),
+                },
+            ));
+        };
+
+        let mut auths = Vec::new();
+        if let Some(entries) = get_object(&root, "auths")? {
+            for (key, value) in entries {
+                auths.push(parse_auth_entry(key, value)?);
+            }
+        }
+
+        let creds_store = match get_str(&root, "credsStore", None)? {
+            // Docker treats an empty store name as no store.
+            None | Some("") => None,
+            Some(s) if is_helper_name(s) => Some(s.to_owned()),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    None,
+                    "credsStore",
+                    ConfigErrorKind::BadHelperName,
+                ))
+            }
+        };
+
+        let mut cred_helpers = Vec::new();
+        if let Some(entries) = get_object(&root, "credHelpers")? {
+            for (key, value) in entries {
+                let helper = match value {
+                    Json::Null => continue,
+                    Json::String(s) if s.is_empty() => continue,
+                    Json::String(s) if is_helper_name(s) => s,
+                    Json::String(_) => {
+                        return Err(ConfigError::new(
+                            Some(key),
+                            "credHelpers",
+                            ConfigErrorKind::BadHelperName,
+                        ))
+                    }
+                    _ => return Err(ConfigError::wrong_type(Some(key), "credHelpers", "string")),
+                };
+                cred_helpers.push(HelperEntry {
+                    key: key.clone(),
+                    registry: normalise(key),
+                    helper: helper.clone(),
+                });
+            }
+        }
+
+        Ok(DockerConfig {
+            auths,
+            creds_store,
+            cred_helpers,
+        })
+    }
+
+    /// The default credential store (`credsStore`), if any: `desktop`, `osxkeychain`, `pass`...
+    pub fn creds_store(&self) -> Option<&str> {
+        self.creds_store.as_deref()
+    }
+
+    /// The `auths` keys, as written.
+    pub fn auth_keys(&self) -> impl Iterator<Item = &str> {
+        self.auths.iter().map(|e| e.key.as_str())
+    }
+
+    /// The `credHelpers` entries: registry key as written and helper name.
+    pub fn cred_helpers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.cred_helpers
+            .iter()
+            .map(|e| (e.key.as_str(), e.helper.as_str()))
+    }
+
+    /// Where the credentials for `registry` are, in the Docker CLI's order of precedence:
+    ///
+    /// 1. a `credHelpers` entry for the registry: its helper;
+    /// 2. else `credsStore`, if set: that helper, for every registry, whatever `auths` holds
+    ///    (Docker writes an empty `{}` into `auths` for each registry it stored in the helper,
+    ///    and never falls back to `auths` for credentials when a store is configured);
+    /// 3. else the `auths` entry: its credentials, where a `registrytoken` wins over an
+    ///    `identitytoken`, which wins over the user name and password (from `auth` when it is
+    ///    set, else from `username`/`password`);
+    /// 4. else, or when the entry holds nothing usable: [`Lookup::Anonymous`].
+    ///
+    /// `registry` may be written in any of the forms keys take (see the module docs on registry
+    /// names). When several `auths` keys name the same registry, the one written exactly as
+    /// `registry` wins, then [`DOCKER_HUB_SERVER`] for Docker Hub, then the plain host, then the
+    /// first in sorted order.
+    ///
+    /// The helper's `server_url` is [`DOCKER_HUB_SERVER`] for Docker Hub; otherwise the
+    /// `credHelpers` key's `host[:port]` as written, or for `credsStore` the normalised host.
+    pub fn lookup(&self, registry: &str) -> Lookup {
+        let wanted = normalise(registry);
+        let hub = wanted == "docker.io";
+
+        if let Some(entry) = self.cred_helpers.iter().find(|e| e.registry == wanted) {
+            let server_url = if hub {
+                DOCKER_HUB_SERVER.to_owned()
+            } else {
+                host_part(&entry.key).to_owned()
+            };
+            return helper(&entry.helper, server_url);
+        }
+        if let Some(store) = &self.creds_store {
+            let server_url = if hub {
+                DOCKER_HUB_SERVER.to_owned()
+            } else {
+                wanted
+            };
+            return helper(store, server_url);
+        }
+
+        let rank = |e: &&AuthEntry| {
+            if e.key == registry {
+                0
+            } else if hub && e.key == DOCKER_HUB_SERVER {
+                1
+            } else if e.key == wanted {
+                2
+            } else {
+                3
+            }
+        };
+        match self
+            .auths
+            .iter()
+            .filter(|e| e.registry == wanted)
+            .min_by_key(rank)
+            .map(AuthEntry::credentials)
+        {
+            Some(c) if !c.is_anonymous() => Lookup::Credentials(c),
+            _ => Lookup::Anonymous,
+        }
+    }
+}
+
+fn helper(name: &str, server_url: String) -> Lookup {
+    let mut program = String::with_capacity(HELPER_PREFIX.len() + name.len());
+    program.push_str(HELPER_PREFIX);
+    program.push_str(name);
+    Lookup::Helper {
+        program,
+        server_url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_drops_scheme_path_case_default_ports_and_hub_aliases() {
+        for (input, want) in [
+            ("https://index.docker.io/v1/", "docker.io"),
+            ("Registry-1.Docker.IO", "docker.io"),
+            ("http://R.example.com:80/v2/", "r.example.com"),
+            ("r.example.com:443", "r.example.com"),
+            ("r.example.com:8443", "r.example.com:8443"),
+            ("[::1]:443", "[::1]"),
+            ("[::443]", "[::443]"),
+            ("localhost:5000", "localhost:5000"),
+        ] {
+            assert_eq!(normalise(input), want, "{input}");
+        }
+    }
+}

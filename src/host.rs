@@ -1,0 +1,412 @@
+//! Helpers that touch the host (feature `host`): find and read the Docker/Podman config file,
+//! run credential helpers with a timeout.
+//!
+//! These are the only parts of the crate that read files, look at the environment or start
+//! processes; the Sans-IO core ([`docker_config`](crate::docker_config),
+//! [`cred_helper`](crate::cred_helper)) does the deciding, so a driver with its own process or
+//! file handling can skip this module.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use registry_auth::cred_helper::CredentialResolver;
+//! use registry_auth::host::{load_config, resolve_with, HelperRunner};
+//!
+//! let config = load_config()?.map(|(_path, config)| config).unwrap_or_default();
+//! let mut resolver = CredentialResolver::new(config);
+//! let runner = HelperRunner::new(Duration::from_secs(30));
+//! let creds = resolve_with(&mut resolver, &runner, "ghcr.io")?;
+//! println!("{creds:?}"); // secrets print as <redacted>
+//! # Ok::<(), registry_auth::host::HostError>(())
+//! ```
+
+use std::borrow::ToOwned;
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::string::String;
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+use std::vec::Vec;
+
+use crate::cred_helper::{
+    CredentialResolver, HelperError, HelperRequest, Resolution, MAX_HELPER_OUTPUT,
+};
+use crate::credentials::Credentials;
+use crate::docker_config::{ConfigError, DockerConfig};
+
+/// The largest config file read. Real ones are a few kilobytes; the bound keeps a
+/// `REGISTRY_AUTH_FILE` that points at a device or a huge file from exhausting memory.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The most bytes of a helper's standard error kept: only its first line is ever shown.
+const MAX_HELPER_STDERR: usize = 16 * 1024;
+
+/// How long the output pipes may stay open once the helper is gone. What the helper wrote
+/// before it exited is already in the pipe and drains in microseconds; only a descendant that
+/// inherited the pipe (a daemon it started, a `sleep` in a script) keeps it open longer, and
+/// what that writes is no part of the answer.
+const DRAIN_GRACE: Duration = Duration::from_millis(250);
+
+/// A host operation that failed: reading the config file, or running a credential helper.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum HostError {
+    /// A config file exists but cannot be read.
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// The reason.
+        source: io::Error,
+    },
+    /// A config file is larger than [`MAX_CONFIG_BYTES`].
+    ConfigTooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A config file is not a valid config.
+    ParseConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it (never a secret).
+        error: ConfigError,
+    },
+    /// A credential helper could not be started (typically: not installed on `PATH`).
+    Spawn {
+        /// The helper program.
+        program: String,
+        /// The reason.
+        source: io::Error,
+    },
+    /// A credential helper ran, but its answer is unusable.
+    Helper(HelperError),
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::ReadConfig { path, source } => {
+                write!(f, "cannot read docker config {}: {source}", path.display())
+            }
+            HostError::ConfigTooLarge { path } => write!(
+                f,
+                "docker config {} is larger than {MAX_CONFIG_BYTES} bytes",
+                path.display()
+            ),
+            HostError::ParseConfig { path, error } => {
+                write!(f, "invalid docker config {}: {error}", path.display())
+            }
+            HostError::Spawn { program, source } => {
+                write!(f, "cannot run credential helper `{program}`: {source}")
+            }
+            HostError::Helper(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl std::error::Error for HostError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HostError::ReadConfig { source, .. } | HostError::Spawn { source, .. } => Some(source),
+            HostError::ParseConfig { error, .. } => Some(error),
+            HostError::Helper(e) => Some(e),
+            HostError::ConfigTooLarge { .. } => None,
+        }
+    }
+}
+
+impl From<HelperError> for HostError {
+    fn from(e: HelperError) -> Self {
+        HostError::Helper(e)
+    }
+}
+
+/// Where Docker and Podman keep credentials, most specific first, given an environment lookup:
+///
+/// 1. `$REGISTRY_AUTH_FILE` (Podman, Buildah, Skopeo: an explicit file);
+/// 2. `$DOCKER_CONFIG/config.json` (Docker: an explicit directory);
+/// 3. `$XDG_RUNTIME_DIR/containers/auth.json` (where `podman login` writes);
+/// 4. `$HOME/.docker/config.json` (where `docker login` writes).
+///
+/// Variables that are unset or empty give no candidate. Taking the environment as a function
+/// keeps tests away from the process environment, which is shared by every thread.
+///
+/// ```
+/// use std::ffi::OsString;
+/// use std::path::PathBuf;
+/// use registry_auth::host::config_candidates_from;
+///
+/// let env = |name: &str| (name == "HOME").then(|| OsString::from("/home/alice"));
+/// assert_eq!(config_candidates_from(env), [PathBuf::from("/home/alice/.docker/config.json")]);
+/// ```
+pub fn config_candidates_from(env: impl Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
+    let var = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let mut candidates = Vec::with_capacity(4);
+    candidates.extend(var("REGISTRY_AUTH_FILE"));
+    candidates.extend(var("DOCKER_CONFIG").map(|d| d.join("config.json")));
+    candidates.extend(var("XDG_RUNTIME_DIR").map(|d| d.join("containers").join("auth.json")));
+    candidates.extend(var("HOME").map(|h| h.join(".docker").join("config.json")));
+    candidates
+}
+
+/// [`config_candidates_from`] over the process environment.
+pub fn config_candidates() -> Vec<PathBuf> {
+    config_candidates_from(|name| std::env::var_os(name))
+}
+
+/// Reads and parses the first of [`config_candidates`] that exists.
+///
+/// A missing file is skipped (so a `DOCKER_CONFIG` without a `config.json` falls through to the
+/// next candidate); `Ok(None)` when none exists.
+///
+/// # Errors
+/// [`HostError`] naming the file when the first existing one cannot be read, is too large or
+/// is not a valid config.
+pub fn load_config() -> Result<Option<(PathBuf, DockerConfig)>, HostError> {
+    load_config_from(config_candidates())
+}
+
+/// [`load_config`] over the given candidates, in order.
+///
+/// # Errors
+/// As [`load_config`].
+pub fn load_config_from(
+    candidates: impl IntoIterator<Item = PathBuf>,
+) -> Result<Option<(PathBuf, DockerConfig)>, HostError> {
+    for path in candidates {
+        let Some(bytes) = read_bounded(&path)? else {
+            continue;
+        };
+        return match DockerConfig::parse(&bytes) {
+            Ok(config) => Ok(Some((path, config))),
+            Err(error) => Err(HostError::ParseConfig { path, error }),
+        };
+    }
+    Ok(None)
+}
+
+fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
+    let read_err = |source| HostError::ReadConfig {
+        path: path.to_owned(),
+        source,
+    };
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_err(e)),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(HostError::ConfigTooLarge {
+            path: path.to_owned(),
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// What a credential helper did.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelperOutput {
+    /// The exit code; `None` when it was killed (by [`HelperRunner`] after the timeout, or by a
+    /// signal).
+    pub exit_code: Option<i32>,
+    /// Standard output, at most [`MAX_HELPER_OUTPUT`] + 1 bytes (the excess is read and
+    /// dropped, so that a longer answer is recognisable without blocking the helper).
+    pub stdout: Vec<u8>,
+    /// Standard error, at most 16 KiB.
+    pub stderr: Vec<u8>,
+    /// Whether the runner killed the helper because it ran past the timeout.
+    pub timed_out: bool,
+}
+
+/// Runs credential helpers as child processes, with a timeout.
+///
+/// The helper gets `get` as its only argument and the server URL on standard input; nothing
+/// secret is ever on a command line.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelperRunner {
+    /// How long a helper may run before it is killed. Helpers that prompt the user (a desktop
+    /// keychain unlock) need seconds, not milliseconds.
+    pub timeout: Duration,
+    /// The `PATH` the helper is looked up in and runs with; `None` inherits the process's.
+    pub path: Option<OsString>,
+}
+
+impl Default for HelperRunner {
+    /// A 30 s timeout and the inherited `PATH`.
+    fn default() -> Self {
+        HelperRunner::new(Duration::from_secs(30))
+    }
+}
+
+/// Reads a pipe to its end on a thread, keeping at most `limit` bytes, so that a chatty helper
+/// never blocks on a full pipe while it is waited for.
+struct Drain {
+    buf: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Drain {
+    fn start(mut pipe: impl Read + Send + 'static, limit: usize) -> io::Result<Drain> {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let (tx, done) = mpsc::channel();
+        let shared = Arc::clone(&buf);
+        thread::Builder::new()
+            .name("credential-helper-pipe".into())
+            .spawn(move || {
+                let mut chunk = [0u8; 8192];
+                loop {
+                    match pipe.read(&mut chunk) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            let mut kept = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                            let room = limit.saturating_sub(kept.len());
+                            kept.extend_from_slice(chunk.get(..n.min(room)).unwrap_or(&[]));
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+                let _ = tx.send(());
+            })?;
+        Ok(Drain { buf, done })
+    }
+
+    /// What was read by `until`. When a descendant of the helper still holds the pipe, the
+    /// thread is left to finish alone once that process closes it.
+    fn finish(self, until: Instant) -> Vec<u8> {
+        let _ = self
+            .done
+            .recv_timeout(until.saturating_duration_since(Instant::now()));
+        let mut kept = self.buf.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut *kept)
+    }
+}
+
+fn kill_and_reap(child: &mut Child) {
+    // Errors mean it already exited; `wait` reaps it either way so no zombie is left.
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+impl HelperRunner {
+    /// A runner with `timeout` and the inherited `PATH`.
+    pub fn new(timeout: Duration) -> Self {
+        HelperRunner {
+            timeout,
+            path: None,
+        }
+    }
+
+    /// The same runner, looking helpers up in (and running them with) `path` as `PATH`.
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<OsString>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Runs the helper of `request` and collects what it did. On timeout the helper is killed
+    /// and reaped, and the output has `exit_code: None` and `timed_out: true`.
+    ///
+    /// # Errors
+    /// [`HostError::Spawn`] when the helper cannot be started or its output cannot be read.
+    pub fn run(&self, request: &HelperRequest) -> Result<HelperOutput, HostError> {
+        let spawn_err = |source| HostError::Spawn {
+            program: request.program().into(),
+            source,
+        };
+        let mut cmd = Command::new(request.program());
+        cmd.args(request.args())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(path) = &self.path {
+            cmd.env("PATH", path);
+        }
+        let started = Instant::now();
+        // A timeout too large for the clock means no timeout worth the name: a year.
+        let deadline = started
+            .checked_add(self.timeout)
+            .unwrap_or_else(|| started + Duration::from_secs(365 * 24 * 3600));
+        let mut child = cmd.spawn().map_err(spawn_err)?;
+
+        let drains = (|| {
+            let out = child
+                .stdout
+                .take()
+                .map(|p| Drain::start(p, MAX_HELPER_OUTPUT + 1));
+            let err = child
+                .stderr
+                .take()
+                .map(|p| Drain::start(p, MAX_HELPER_STDERR));
+            Ok::<_, io::Error>((out.transpose()?, err.transpose()?))
+        })();
+        let (out, err) = match drains {
+            Ok(d) => d,
+            Err(e) => {
+                kill_and_reap(&mut child);
+                return Err(spawn_err(e));
+            }
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            // A few bytes fit in any pipe buffer, so this cannot block; a helper that exits
+            // without reading makes it fail, and its exit status tells the rest.
+            let _ = stdin.write_all(request.stdin().as_bytes());
+        }
+
+        let mut pause = Duration::from_millis(1);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) => {}
+                Err(e) => {
+                    kill_and_reap(&mut child);
+                    return Err(spawn_err(e));
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                kill_and_reap(&mut child);
+                break None;
+            }
+            thread::sleep(pause.min(deadline.saturating_duration_since(now)));
+            pause = (pause * 2).min(Duration::from_millis(25));
+        };
+
+        let drain_until = Instant::now() + DRAIN_GRACE;
+        Ok(HelperOutput {
+            exit_code: status.and_then(|s| s.code()),
+            stdout: out.map(|d| d.finish(drain_until)).unwrap_or_default(),
+            stderr: err.map(|d| d.finish(drain_until)).unwrap_or_default(),
+            timed_out: status.is_none(),
+        })
+    }
+}
+
+/// Resolves `registry` with `resolver`, running a helper with `runner` when the config names
+/// one.
+///
+/// # Errors
+/// [`HostError::Spawn`] when the helper cannot be run, [`HostError::Helper`] when its answer is
+/// unusable (a timeout included).
+pub fn resolve_with(
+    resolver: &mut CredentialResolver,
+    runner: &HelperRunner,
+    registry: &str,
+) -> Result<Credentials, HostError> {
+    match resolver.resolve(registry) {
+        Resolution::Ready(c) => Ok(c),
+        Resolution::RunHelper(request) => {
+            let out = runner.run(&request)?;
+            Ok(resolver.handle_output(&request, out.exit_code, &out.stdout, &out.stderr)?)
+        }
+    }
+}

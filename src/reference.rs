@@ -1,0 +1,500 @@
+//! Image references: `[registry[:port]/]repository[:tag][@digest]`.
+//!
+//! The grammar is the distribution project's (the one `docker pull` and every OCI tool accept),
+//! with Docker Hub's normalisation applied, so that a [`Reference`] always names its registry,
+//! its full repository path and what to fetch:
+//!
+//! | written                          | registry         | repository        | tag      |
+//! |----------------------------------|------------------|-------------------|----------|
+//! | `alpine`                         | `docker.io`      | `library/alpine`  | `latest` |
+//! | `bitnami/redis:7.2`              | `docker.io`      | `bitnami/redis`   | `7.2`    |
+//! | `index.docker.io/alpine`         | `docker.io`      | `library/alpine`  | `latest` |
+//! | `localhost:5000/team/app@sha256:…` | `localhost:5000` | `team/app`      | none     |
+//!
+//! The first path component is a registry only when it holds a `.` or a `:`, or is
+//! `localhost`, as in distribution's `splitDockerDomain`: `team/app` is a Docker Hub repository,
+//! `team.example.com/app` is not. A first component with uppercase letters but no `.`/`:` is
+//! therefore a repository name, and an invalid one ("repository name must be lowercase").
+//! Docker Hub's aliases `index.docker.io` and `registry-1.docker.io` are recognised without
+//! regard to case; other registry hosts keep the case they were written in.
+//!
+//! ```
+//! use registry_auth::reference::Reference;
+//!
+//! let r: Reference = "alpine".parse()?;
+//! assert_eq!(r.registry(), "docker.io");
+//! assert_eq!(r.api_host(), "registry-1.docker.io");
+//! assert_eq!(r.repository(), "library/alpine");
+//! assert_eq!(r.tag(), Some("latest"));
+//! assert_eq!(r.to_string(), "docker.io/library/alpine:latest");
+//! assert_eq!(
+//!     r.manifest_url("https"),
+//!     "https://registry-1.docker.io/v2/library/alpine/manifests/latest"
+//! );
+//! assert_eq!(r.pull_scope().to_string(), "repository:library/alpine:pull");
+//! # Ok::<(), registry_auth::reference::ReferenceError>(())
+//! ```
+
+use alloc::format;
+use alloc::string::String;
+use core::fmt;
+use core::str::FromStr;
+
+use crate::scope::Scope;
+
+/// The longest input an error message repeats; longer inputs are cut with `...`.
+const ERROR_ECHO: usize = 120;
+
+/// The longest name (registry, `/`, repository) distribution accepts.
+pub const NAME_MAX_LEN: usize = 255;
+
+/// The longest tag: one word character and up to 127 more.
+pub const TAG_MAX_LEN: usize = 128;
+
+/// Docker Hub's canonical registry name.
+const DOCKER_HUB: &str = "docker.io";
+/// The host that actually serves Docker Hub's registry API.
+const DOCKER_HUB_API: &str = "registry-1.docker.io";
+/// Single-component Hub repositories live under this namespace.
+const OFFICIAL_PREFIX: &str = "library/";
+
+/// The `Accept` value for a manifest request that takes every manifest and index format in use:
+/// OCI image manifests and indexes, and Docker schema 2 manifests and manifest lists.
+///
+/// Registries answer with the first format they hold that the client accepts; a client that
+/// leaves one out receives a 404 or a converted (digest-changing) manifest for images stored
+/// in that format.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// An image reference that does not follow the grammar, with the offending input.
+///
+/// ```
+/// use registry_auth::reference::{Reference, ReferenceErrorKind};
+///
+/// let e = Reference::parse("Team/App").unwrap_err();
+/// assert_eq!(e.kind(), ReferenceErrorKind::UppercaseName);
+/// assert_eq!(
+///     e.to_string(),
+///     r#"invalid image reference "Team/App": repository name must be lowercase"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferenceError {
+    input: String,
+    kind: ReferenceErrorKind,
+}
+
+/// What is wrong with an image reference.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReferenceErrorKind {
+    /// The reference is the empty string.
+    Empty,
+    /// The registry part is not `host[:port]` (DNS-style labels or a bracketed IPv6 address,
+    /// and digits for the port).
+    InvalidDomain,
+    /// The repository is empty or has a component that is not lowercase letters and digits
+    /// joined by `.`, `_`, `__` or runs of `-`: empty components (`a//b`, `a/`), separators at
+    /// either end (`a-`, `_a`), other characters.
+    InvalidName,
+    /// The repository would be valid in lowercase: distribution refuses uppercase names.
+    UppercaseName,
+    /// Registry and repository together are longer than [`NAME_MAX_LEN`] bytes.
+    NameTooLong,
+    /// The tag is not a word character followed by up to 127 word characters, `.` or `-`.
+    InvalidTag,
+    /// The digest is not `algorithm:hex` (at least 32 hex digits), or a `sha256`/`sha512`
+    /// digest has the wrong length or uppercase hex.
+    InvalidDigest,
+}
+
+impl ReferenceError {
+    fn new(input: &str, kind: ReferenceErrorKind) -> Self {
+        let mut shown: String = input.chars().take(ERROR_ECHO).collect();
+        if shown.len() < input.len() {
+            shown.push_str("...");
+        }
+        ReferenceError { input: shown, kind }
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> ReferenceErrorKind {
+        self.kind
+    }
+
+    /// The offending input (cut after 120 characters).
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+impl fmt::Display for ReferenceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            ReferenceErrorKind::Empty => "reference is empty",
+            ReferenceErrorKind::InvalidDomain => "invalid registry host or port",
+            ReferenceErrorKind::InvalidName => "invalid repository name",
+            ReferenceErrorKind::UppercaseName => "repository name must be lowercase",
+            ReferenceErrorKind::NameTooLong => {
+                "registry and repository name longer than 255 characters"
+            }
+            ReferenceErrorKind::InvalidTag => "invalid tag",
+            ReferenceErrorKind::InvalidDigest => "invalid digest",
+        };
+        // Debug formatting escapes quotes and control characters, keeping the message one line.
+        write!(f, "invalid image reference {:?}: {what}", self.input)
+    }
+}
+
+impl core::error::Error for ReferenceError {}
+
+/// A parsed, normalised image reference.
+///
+/// Always has a registry and a full repository path, and at least one of tag and digest
+/// (`latest` when neither was written). [`Display`](fmt::Display) prints the normalised form,
+/// which parses back to an equal `Reference`:
+///
+/// ```
+/// use registry_auth::reference::Reference;
+///
+/// let digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+/// let r = Reference::parse(&format!("r.example.com:5000/a/b:v1@{digest}"))?;
+/// assert_eq!(r.registry(), "r.example.com:5000");
+/// assert_eq!(r.api_host(), "r.example.com:5000");
+/// assert_eq!((r.tag(), r.digest()), (Some("v1"), Some(digest)));
+/// // The digest is what gets fetched: it pins the content, the tag is informational.
+/// assert_eq!(
+///     r.manifest_url("https"),
+///     format!("https://r.example.com:5000/v2/a/b/manifests/{digest}")
+/// );
+/// assert_eq!(Reference::parse(&r.to_string())?, r);
+/// # Ok::<(), registry_auth::reference::ReferenceError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Reference {
+    registry: String,
+    repository: String,
+    tag: Option<String>,
+    digest: Option<String>,
+}
+
+impl Reference {
+    /// Parses and normalises `[registry[:port]/]repository[:tag][@digest]`.
+    ///
+    /// Total: any string gives a `Reference` or a [`ReferenceError`], in time linear in its
+    /// length.
+    ///
+    /// # Errors
+    /// [`ReferenceError`] with the input and the [`ReferenceErrorKind`] at fault.
+    pub fn parse(input: &str) -> Result<Reference, ReferenceError> {
+        let err = |kind| ReferenceError::new(input, kind);
+        if input.is_empty() {
+            return Err(err(ReferenceErrorKind::Empty));
+        }
+        let (name_tag, digest) = match input.split_once('@') {
+            Some((n, d)) => (n, Some(d)),
+            None => (input, None),
+        };
+        if digest.is_some_and(|d| !is_digest(d)) {
+            return Err(err(ReferenceErrorKind::InvalidDigest));
+        }
+        // A tag's colon follows the last slash; an earlier colon is the registry's port.
+        let (name, tag) = match name_tag.rsplit_once(':') {
+            Some((n, t)) if !t.contains('/') => (n, Some(t)),
+            _ => (name_tag, None),
+        };
+        if tag.is_some_and(|t| !is_tag(t)) {
+            return Err(err(ReferenceErrorKind::InvalidTag));
+        }
+        if name.is_empty() {
+            return Err(err(ReferenceErrorKind::InvalidName));
+        }
+        let (domain, path) = match name.split_once('/') {
+            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
+                (Some(first), rest)
+            }
+            _ => (None, name),
+        };
+        if domain.is_some_and(|d| !is_domain(d)) {
+            return Err(err(ReferenceErrorKind::InvalidDomain));
+        }
+        if !path.split('/').all(|c| is_path_component(c, false)) {
+            let kind = if path.split('/').all(|c| is_path_component(c, true)) {
+                ReferenceErrorKind::UppercaseName
+            } else {
+                ReferenceErrorKind::InvalidName
+            };
+            return Err(err(kind));
+        }
+        let registry = match domain {
+            None => DOCKER_HUB,
+            Some(d) if is_docker_hub(d) => DOCKER_HUB,
+            Some(d) => d,
+        };
+        let repository = if registry == DOCKER_HUB && !path.contains('/') {
+            format!("{OFFICIAL_PREFIX}{path}")
+        } else {
+            String::from(path)
+        };
+        // Measured after normalisation, so that every `Reference` prints to a string that
+        // parses again.
+        if registry.len() + 1 + repository.len() > NAME_MAX_LEN {
+            return Err(err(ReferenceErrorKind::NameTooLong));
+        }
+        let tag = match (tag, digest) {
+            (None, None) => Some("latest"),
+            (t, _) => t,
+        };
+        Ok(Reference {
+            registry: String::from(registry),
+            repository,
+            tag: tag.map(String::from),
+            digest: digest.map(String::from),
+        })
+    }
+
+    /// The registry: `docker.io` for Docker Hub, otherwise `host[:port]` as written.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The host to send registry API requests to: `registry-1.docker.io` for Docker Hub,
+    /// otherwise the registry.
+    pub fn api_host(&self) -> &str {
+        if self.registry == DOCKER_HUB {
+            DOCKER_HUB_API
+        } else {
+            &self.registry
+        }
+    }
+
+    /// The repository path, `library/` included for official Docker Hub images.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    /// The tag: as written, `latest` when neither tag nor digest was written, `None` for a
+    /// reference by digest alone.
+    pub fn tag(&self) -> Option<&str> {
+        self.tag.as_deref()
+    }
+
+    /// The digest (`algorithm:hex`), if one was written.
+    pub fn digest(&self) -> Option<&str> {
+        self.digest.as_deref()
+    }
+
+    /// What a manifest request names: the digest when there is one (it pins the content),
+    /// otherwise the tag.
+    fn manifest_reference(&self) -> &str {
+        self.digest
+            .as_deref()
+            .or(self.tag.as_deref())
+            .unwrap_or("latest")
+    }
+
+    /// `<scheme>://<api host>/v2/<repository>/manifests/<digest or tag>`.
+    ///
+    /// Send it with [`MANIFEST_ACCEPT`] as `Accept`. Every part is from the reference
+    /// grammar, which holds no character a URL path would need to escape.
+    ///
+    /// ```
+    /// use registry_auth::reference::Reference;
+    ///
+    /// let r = Reference::parse("localhost:5000/team/app:1.0")?;
+    /// assert_eq!(r.manifest_url("http"), "http://localhost:5000/v2/team/app/manifests/1.0");
+    /// # Ok::<(), registry_auth::reference::ReferenceError>(())
+    /// ```
+    pub fn manifest_url(&self, scheme: &str) -> String {
+        format!(
+            "{scheme}://{}/v2/{}/manifests/{}",
+            self.api_host(),
+            self.repository,
+            self.manifest_reference()
+        )
+    }
+
+    /// `repository:<repository>:pull`, the scope needed to read the image.
+    pub fn pull_scope(&self) -> Scope {
+        self.scope(&["pull"])
+    }
+
+    /// `repository:<repository>:pull,push`, the scope needed to write the image.
+    pub fn push_scope(&self) -> Scope {
+        self.scope(&["pull", "push"])
+    }
+
+    // A parsed repository holds only `[a-z0-9._/-]`, all of which a scope name admits, and
+    // the actions are constants: this cannot fail on any input (the property tests check it).
+    #[allow(clippy::expect_used)]
+    fn scope(&self, actions: &[&str]) -> Scope {
+        Scope::repository(&self.repository, actions.iter().copied())
+            .expect("a parsed repository is a valid scope name")
+    }
+}
+
+impl FromStr for Reference {
+    type Err = ReferenceError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Reference::parse(s)
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.registry, self.repository)?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+fn is_docker_hub(domain: &str) -> bool {
+    ["docker.io", "index.docker.io", "registry-1.docker.io"]
+        .iter()
+        .any(|h| domain.eq_ignore_ascii_case(h))
+}
+
+/// `[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`
+fn is_domain_component(c: &str) -> bool {
+    let alnum = |b: &u8| b.is_ascii_alphanumeric();
+    let b = c.as_bytes();
+    b.first().is_some_and(alnum)
+        && b.last().is_some_and(alnum)
+        && b.iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-')
+}
+
+fn is_port(p: &str) -> bool {
+    !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `host[:port]`, host being DNS-style components joined by `.` or `[IPv6]`.
+fn is_domain(d: &str) -> bool {
+    if let Some(rest) = d.strip_prefix('[') {
+        let Some((v6, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let v6_ok = !v6.is_empty() && v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
+        return v6_ok && (after.is_empty() || after.strip_prefix(':').is_some_and(is_port));
+    }
+    let (host, port) = match d.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (d, None),
+    };
+    host.split('.').all(is_domain_component) && port.map_or(true, is_port)
+}
+
+/// `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`; with `any_case`, uppercase letters count as
+/// alphanumerics too, to tell an uppercase name from a malformed one.
+fn is_path_component(c: &str, any_case: bool) -> bool {
+    let alnum = |b: u8| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || (any_case && b.is_ascii_uppercase())
+    };
+    // The separator run in progress: its byte and length. `None` after an alphanumeric.
+    let mut run: Option<(u8, usize)> = None;
+    let mut seen_alnum = false;
+    for b in c.bytes() {
+        if alnum(b) {
+            if let Some((sep, n)) = run.take() {
+                let ok = match sep {
+                    b'.' => n == 1,
+                    b'_' => n <= 2,
+                    _ => true, // any run of `-`
+                };
+                if !ok {
+                    return false;
+                }
+            }
+            seen_alnum = true;
+        } else if matches!(b, b'.' | b'_' | b'-') {
+            if !seen_alnum {
+                return false;
+            }
+            run = match run {
+                None => Some((b, 1)),
+                Some((sep, n)) if sep == b => Some((sep, n + 1)),
+                Some(_) => return false, // mixed separators such as `._`
+            };
+        } else {
+            return false;
+        }
+    }
+    seen_alnum && run.is_none()
+}
+
+/// `[\w][\w.-]{0,127}`
+fn is_tag(t: &str) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    t.len() <= TAG_MAX_LEN
+        && t.bytes().next().is_some_and(word)
+        && t.bytes().all(|b| word(b) || b == b'.' || b == b'-')
+}
+
+/// `algorithm:encoded`: algorithm components `[A-Za-z][A-Za-z0-9]*` separated by one of
+/// `+._-`, encoded `[a-fA-F0-9]{32,}`; the registered algorithms pin their length and case.
+fn is_digest(d: &str) -> bool {
+    let Some((algorithm, encoded)) = d.split_once(':') else {
+        return false;
+    };
+    let algorithm_ok = algorithm.split(['+', '.', '_', '-']).all(|c| {
+        c.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+            && c.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    let lower_hex = |n: usize| {
+        encoded.len() == n
+            && encoded
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    algorithm_ok
+        && match algorithm {
+            "sha256" => lower_hex(64),
+            "sha512" => lower_hex(128),
+            _ => encoded.len() >= 32 && encoded.bytes().all(|b| b.is_ascii_hexdigit()),
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_components_follow_the_separator_rules() {
+        for ok in ["a", "a.b", "a_b", "a__b", "a-b", "a---b", "a0.b1_c2__d3-e4"] {
+            assert!(is_path_component(ok, false), "{ok}");
+        }
+        for bad in [
+            "", ".a", "a.", "a..b", "a___b", "a._b", "a-_b", "A", "a b", "é",
+        ] {
+            assert!(!is_path_component(bad, false), "{bad}");
+        }
+        assert!(is_path_component("Abc", true));
+    }
+
+    #[test]
+    fn domains_are_labels_or_bracketed_ipv6_with_an_optional_port() {
+        for ok in [
+            "a.b",
+            "a-b.c:5000",
+            "localhost",
+            "[::1]",
+            "[fe80::1]:443",
+            "1.2.3.4:80",
+        ] {
+            assert!(is_domain(ok), "{ok}");
+        }
+        for bad in [
+            "", "a..b", "-a.b", "a-.b", "a.b:", "a.b:x", "[]", "[::1", "[::1]x", "[g::]",
+        ] {
+            assert!(!is_domain(bad), "{bad}");
+        }
+    }
+}
