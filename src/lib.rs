@@ -71,7 +71,7 @@
 //! # Features
 //! - `std` (default): `std::time::Instant` as [`Now`].
 //! - `http` (default): conversions from `http::Request`/`http::Response` heads, and
-//!   [`Authorization::to_header_value`] marked sensitive.
+//!   `Authorization::to_header_value`, marked sensitive.
 //!
 //! Without default features the crate is `#![no_std]` with `alloc`.
 #![no_std]

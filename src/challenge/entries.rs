@@ -111,18 +111,25 @@ impl<'a> Value<'a> {
 
     /// Calls `f` with each byte of the unescaped value.
     fn for_each_byte(&self, mut f: impl FnMut(u8)) {
-        let mut i = self.raw.iter().copied();
-        while let Some(b) = i.next() {
+        let mut i = self.raw.iter();
+        while let Some(&b) = i.next() {
             match b {
                 b'\\' => {
-                    if let Some(escaped) = i.next() {
+                    if let Some(&escaped) = i.next() {
                         f(escaped);
                     }
                 }
-                // Only a fold gets here (the parser admits no other CR): CR LF WSP+ is one SP.
+                // Only a fold gets here (the parser admits no other CR): CR LF and all the
+                // whitespace after it are one SP (RFC 9112 section 5.2).
                 b'\r' if self.flags & FOLDED != 0 => {
                     let _lf = i.next();
-                    let _first_ws = i.next();
+                    while i
+                        .as_slice()
+                        .first()
+                        .is_some_and(|&b| b == b' ' || b == b'\t')
+                    {
+                        i.next();
+                    }
                     f(b' ');
                 }
                 _ => f(b),

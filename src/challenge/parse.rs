@@ -484,6 +484,8 @@ mod tests {
         assert!(g(false).quoted(b"\"a\r\n b\"").is_err());
         let (_, v) = g(true).quoted(b"\"a\r\n b\"").unwrap();
         assert_eq!(&*v.bytes(), b"a b");
+        let (_, v) = g(true).quoted(b"\"a\r\n \t b\"").unwrap();
+        assert_eq!(&*v.bytes(), b"a b", "the whole fold is one space");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! from and to the `http` crate's.
 
 use alloc::string::String;
+#[cfg(feature = "http")]
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
@@ -102,6 +103,26 @@ impl<'a> Request<'a> {
         Request {
             method,
             target: Target::Url(url),
+            scopes: &[],
+            caller_authorized: false,
+        }
+    }
+
+    /// A request whose URL a stack holds in pieces (as `http::Uri` does): scheme (`https`),
+    /// authority (`host[:port]`) and path with query (`/v2/...`).
+    pub fn from_parts(
+        method: Method,
+        scheme: &'a str,
+        authority: &'a str,
+        path_and_query: &'a str,
+    ) -> Self {
+        Request {
+            method,
+            target: Target::Parts {
+                scheme,
+                authority,
+                path_and_query,
+            },
             scopes: &[],
             caller_authorized: false,
         }

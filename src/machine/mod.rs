@@ -224,10 +224,11 @@ fn registry_key(registry: &str) -> String {
     let r = registry.trim();
     let r = r.split_once("://").map_or(r, |(_, rest)| rest);
     let r = r.split('/').next().unwrap_or(r);
-    let r = r
-        .strip_suffix(":443")
-        .or_else(|| r.strip_suffix(":80"))
-        .unwrap_or(r);
+    // Only a whole port of 443 or 80 is a default port (`host:8443` keeps its port).
+    let r = match r.rsplit_once(':') {
+        Some((host, "443" | "80")) => host,
+        _ => r,
+    };
     r.to_ascii_lowercase()
 }
 

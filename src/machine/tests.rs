@@ -12,6 +12,15 @@ fn registry_keys_drop_scheme_path_case_and_default_ports() {
     );
     assert_eq!(registry_key("localhost:5000"), "localhost:5000");
     assert_eq!(registry_key("http://127.0.0.1:80"), "127.0.0.1");
+    assert_eq!(
+        registry_key("registry.example.com:8443"),
+        "registry.example.com:8443"
+    );
+    assert_eq!(
+        registry_key("registry.example.com:4443"),
+        "registry.example.com:4443"
+    );
+    assert_eq!(registry_key("[::1]:443"), "[::1]");
 }
 
 #[test]
