@@ -277,15 +277,23 @@ fn caller_authorization_is_kept_on_its_origin_and_dropped_after_leaving_it() {
     let id = auth
         .start(Request::get(URL_A).caller_authorized(true), secs(0))
         .unwrap();
-    let Action::Send(first) = auth.poll(id) else { panic!() };
+    let Action::Send(first) = auth.poll(id) else {
+        panic!()
+    };
     assert!(first.keep_caller_authorization() && first.authorization().is_none());
     let same = [("Location", &b"/v2/team/app/manifests/2"[..])];
-    auth.handle_response(id, Response::new(307).headers(&same), secs(0)).unwrap();
-    let Action::Send(second) = auth.poll(id) else { panic!() };
+    auth.handle_response(id, Response::new(307).headers(&same), secs(0))
+        .unwrap();
+    let Action::Send(second) = auth.poll(id) else {
+        panic!()
+    };
     assert!(second.keep_caller_authorization());
     let away = [("Location", &b"https://storage.example.net/blob"[..])];
-    auth.handle_response(id, Response::new(307).headers(&away), secs(0)).unwrap();
-    let Action::Send(third) = auth.poll(id) else { panic!() };
+    auth.handle_response(id, Response::new(307).headers(&away), secs(0))
+        .unwrap();
+    let Action::Send(third) = auth.poll(id) else {
+        panic!()
+    };
     assert!(!third.keep_caller_authorization() && third.authorization().is_none());
     #[cfg(feature = "http")]
     {

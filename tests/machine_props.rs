@@ -76,10 +76,10 @@ fn location() -> impl Strategy<Value = String> {
 
 fn body() -> impl Strategy<Value = String> {
     prop_oneof![
-        (0u32..1000, 0u64..400).prop_map(|(n, e)| format!(
-            r#"{{"token":"tok{n}","expires_in":{e}}}"#
-        )),
-        (0u32..1000).prop_map(|n| format!(r#"{{"access_token":"tok{n}","refresh_token":"rt{n}"}}"#)),
+        (0u32..1000, 0u64..400)
+            .prop_map(|(n, e)| format!(r#"{{"token":"tok{n}","expires_in":{e}}}"#)),
+        (0u32..1000)
+            .prop_map(|n| format!(r#"{{"access_token":"tok{n}","refresh_token":"rt{n}"}}"#)),
         Just(r#"{"errors":[{"code":"DENIED","message":"no"}]}"#.to_string()),
         Just(r#"{"token":"bad token"}"#.to_string()),
         "[ -~]{0,20}",
@@ -137,7 +137,10 @@ fn request() -> impl Strategy<Value = (Method, String)> {
         Just((Method::Get, "/v2/team/app/manifests/1")),
         Just((Method::Head, "/v2/team/app/blobs/sha256:00")),
         Just((Method::Put, "/v2/team/app/manifests/1")),
-        Just((Method::Post, "/v2/team/app/blobs/uploads/?mount=sha256:00&from=other")),
+        Just((
+            Method::Post,
+            "/v2/team/app/blobs/uploads/?mount=sha256:00&from=other"
+        )),
         Just((Method::Delete, "/v2/team/app/manifests/sha256:00")),
         Just((Method::Get, "/v2/_catalog")),
         Just((Method::Get, "/v2/")),
@@ -151,7 +154,9 @@ fn origin(url: &str) -> (String, String, u16) {
     let scheme = scheme.to_ascii_lowercase();
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') => (&authority[..i], authority[i + 1..].parse().ok()),
+        Some(i) if !authority[i..].contains(']') => {
+            (&authority[..i], authority[i + 1..].parse().ok())
+        }
         _ => (authority, None),
     };
     let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
@@ -192,15 +197,21 @@ fn check(action: &Action, start_url: &str, insecure: bool, issued: &[String]) ->
         }
         Action::Fetch(f) => {
             let carries_secret = f.authorization().is_some()
-                || f
-                    .body()
+                || f.body()
                     .is_some_and(|b| String::from_utf8_lossy(b).contains("SECRET"));
             let realm = origin(f.url());
             // Invariant 4 and the realm policy apply to every token request; credentials
             // make it matter.
-            assert!(realm.0 == "https" || (realm.0 == "http" && reg.0 == "http" && insecure),
-                "token request to {} (secret: {carries_secret}) for registry {start_url}", f.url());
-            assert!(!is_internal(&realm.1) || realm.1 == reg.1, "internal realm {}", f.url());
+            assert!(
+                realm.0 == "https" || (realm.0 == "http" && reg.0 == "http" && insecure),
+                "token request to {} (secret: {carries_secret}) for registry {start_url}",
+                f.url()
+            );
+            assert!(
+                !is_internal(&realm.1) || realm.1 == reg.1,
+                "internal realm {}",
+                f.url()
+            );
             true
         }
         Action::Wait => false,
@@ -227,7 +238,13 @@ struct World {
     issued: Vec<String>,
 }
 
-fn drive(auth: &mut Authenticator, id: FlowId, url: &str, w: &mut World, cov: &mut Coverage) -> u32 {
+fn drive(
+    auth: &mut Authenticator,
+    id: FlowId,
+    url: &str,
+    w: &mut World,
+    cov: &mut Coverage,
+) -> u32 {
     let World {
         insecure,
         peers,
@@ -246,14 +263,18 @@ fn drive(auth: &mut Authenticator, id: FlowId, url: &str, w: &mut World, cov: &m
         assert!(counted <= bound, "flow exceeded {bound} actions");
         match &action {
             Action::Send(s) => {
-                let auth = s.authorization().map(|a| a.expose().to_string()).unwrap_or_default();
+                let auth = s
+                    .authorization()
+                    .map(|a| a.expose().to_string())
+                    .unwrap_or_default();
                 cov.bearer_sends += u32::from(auth.starts_with("Bearer "));
                 cov.basic_sends += u32::from(auth.starts_with("Basic "));
                 cov.redirects_followed += u32::from(s.url().is_some());
             }
             Action::Fetch(f) => {
                 let secret = f.authorization().is_some()
-                    || f.body().is_some_and(|b| String::from_utf8_lossy(b).contains("SECRET"));
+                    || f.body()
+                        .is_some_and(|b| String::from_utf8_lossy(b).contains("SECRET"));
                 cov.secret_fetches += u32::from(secret);
             }
             _ => {}
@@ -273,7 +294,9 @@ fn drive(auth: &mut Authenticator, id: FlowId, url: &str, w: &mut World, cov: &m
         if let Some(l) = &p.location {
             headers.push(("Location", l.as_bytes()));
         }
-        let r = Response::new(p.status).headers(&headers).body(p.body.as_bytes());
+        let r = Response::new(p.status)
+            .headers(&headers)
+            .body(p.body.as_bytes());
         match action {
             Action::Send(_) => auth.handle_response(id, r, *now).expect("send response"),
             Action::Fetch(_) => {
@@ -282,7 +305,8 @@ fn drive(auth: &mut Authenticator, id: FlowId, url: &str, w: &mut World, cov: &m
                         issued.push(t);
                     }
                 }
-                auth.handle_fetch_response(id, r, *now).expect("fetch response")
+                auth.handle_fetch_response(id, r, *now)
+                    .expect("fetch response")
             }
             Action::Wait => return counted,
             _ => return counted,
@@ -320,32 +344,37 @@ fn flows_end_within_bound_and_secrets_go_only_where_allowed() {
         ..RunnerConfig::default()
     });
     runner
-        .run(&strategy, |(insecure, stale, password_grant, refresh, creds, requests, peers, steps)| {
-            let config = Config::default()
-                .allow_insecure(insecure)
-                .stale_on_403_400(stale)
-                .password_grant(password_grant)
-                .request_refresh_token(refresh)
-                .max_redirects(MAX_REDIRECTS);
-            let mut auth = Authenticator::new(config);
-            auth.set_credentials("registry.example.com", creds.clone());
-            auth.set_credentials("127.0.0.1:5000", creds);
-            let mut world = World {
-                insecure,
-                peers: peers.into_iter(),
-                steps: steps.into_iter(),
-                now: Duration::ZERO,
-                issued: Vec::new(),
-            };
-            let mut cov = coverage.borrow_mut();
-            cov.cases += 1;
-            for (method, url) in requests {
-                let id = auth.start(Request::new(method, &url), world.now).expect("valid url");
-                drive(&mut auth, id, &url, &mut world, &mut cov);
-                prop_assert_eq!(auth.flows_in_progress(), 0);
-            }
-            Ok(())
-        })
+        .run(
+            &strategy,
+            |(insecure, stale, password_grant, refresh, creds, requests, peers, steps)| {
+                let config = Config::default()
+                    .allow_insecure(insecure)
+                    .stale_on_403_400(stale)
+                    .password_grant(password_grant)
+                    .request_refresh_token(refresh)
+                    .max_redirects(MAX_REDIRECTS);
+                let mut auth = Authenticator::new(config);
+                auth.set_credentials("registry.example.com", creds.clone());
+                auth.set_credentials("127.0.0.1:5000", creds);
+                let mut world = World {
+                    insecure,
+                    peers: peers.into_iter(),
+                    steps: steps.into_iter(),
+                    now: Duration::ZERO,
+                    issued: Vec::new(),
+                };
+                let mut cov = coverage.borrow_mut();
+                cov.cases += 1;
+                for (method, url) in requests {
+                    let id = auth
+                        .start(Request::new(method, &url), world.now)
+                        .expect("valid url");
+                    drive(&mut auth, id, &url, &mut world, &mut cov);
+                    prop_assert_eq!(auth.flows_in_progress(), 0);
+                }
+                Ok(())
+            },
+        )
         .unwrap();
     let cov = coverage.into_inner();
     eprintln!("{cov:?}");
