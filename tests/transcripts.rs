@@ -1042,3 +1042,52 @@ fn challenges_seen_in_the_wild_drive_the_same_flow() {
         assert_eq!(t[3], "done");
     }
 }
+
+#[test]
+fn the_longest_flow_reaches_the_documented_bound_and_stops() {
+    // Cached token, a same-origin redirect, a stale-token 401, then an insufficient_scope 401
+    // naming more scope, then a final rejection: 3 + max_redirects sends, then `failed`.
+    let mut auth = Authenticator::new(Config::default().max_redirects(1));
+    auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+    let url = format!("{REG}/v2/a/manifests/1");
+    let c = reg_challenge("repository:a:pull");
+    run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&c),
+            resp(200).body(r#"{"access_token":"t1"}"#),
+            resp(200),
+        ],
+    );
+    let wider = format!(
+        "{},error=\"insufficient_scope\"",
+        reg_challenge("repository:a:pull repository:b:pull")
+    );
+    let t = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(1),
+        vec![
+            resp(307).header("Location", "/v2/a/manifests/2"),
+            resp(401).challenge(&format!("{c},error=\"invalid_token\"")),
+            resp(405),
+            Canned::token("t2", 300),
+            resp(401).challenge(&wider),
+            Canned::token("t3", 300),
+            resp(401).challenge(&wider),
+        ],
+    );
+    let sends = t.iter().filter(|l| l.starts_with("send ")).count();
+    let fetches = t.iter().filter(|l| l.starts_with("fetch ")).count();
+    assert_eq!(sends, 3 + 1, "{t:#?}");
+    assert_eq!(fetches, 3, "{t:#?}");
+    assert!(fetches <= usize::from(registry_auth::machine::MAX_TOKEN_REQUESTS));
+    assert!(
+        t.last().unwrap().starts_with("failed: insufficient scope"),
+        "{t:#?}"
+    );
+}
