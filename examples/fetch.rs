@@ -1,74 +1,105 @@
-//! A blocking registry client on `ureq`: fetches registry URLs, authenticating with the machine.
+//! A blocking registry client on `ureq`: fetches registry URLs and image manifests,
+//! authenticating with the machine.
 //!
 //! ```text
 //! cargo run --example fetch -- [--user U] [--password-stdin | --identity-token-stdin |
-//!     --registry-token-stdin] [--insecure] [--method GET|HEAD|POST|PUT|DELETE]
-//!     [--header 'Name: value']... [--scope SCOPE]... [--trace] [--body] URL...
+//!     --registry-token-stdin] [--docker-config PATH] [--insecure]
+//!     [--method GET|HEAD|POST|PUT|DELETE] [--header 'Name: value']... [--scope SCOPE]...
+//!     [--trace] [--body] URL-OR-REFERENCE...
 //! ```
 //!
-//! Every URL is sent in turn through ONE `Authenticator`, so a token fetched for the first URL
-//! serves the next ones it covers. For each URL one line goes to standard output:
-//! `<status> <body-bytes> <url>`, followed by the body itself with `--body`.
+//! Every argument is sent in turn through ONE `Authenticator`, so a token fetched for the first
+//! one serves the next ones it covers. For each one line goes to standard output:
+//! `<status> <body-bytes> <url-or-reference>` (the argument as given), followed by the body
+//! itself with `--body`.
 //!
+//! - An argument starting with `http://` or `https://` is a URL, sent as is. Anything else is an
+//!   image reference (`alpine`, `ghcr.io/o/r:1.0`, `localhost:5000/team/app@sha256:...`), and
+//!   its manifest is fetched: `<scheme>://<registry>/v2/<repository>/manifests/<tag-or-digest>`,
+//!   Docker Hub's API host being `registry-1.docker.io`. The scheme is `http` only with
+//!   `--insecure` and a loopback registry (`localhost`, `127.0.0.0/8`, `[::1]`, any port),
+//!   `https` otherwise: a reference cannot say which scheme it means, and plain http to a
+//!   remote host would expose credentials and tokens on the network; pass a URL for that.
 //! - `--user U --password-stdin`: Basic credentials, the password read from the first line of
 //!   standard input. `--identity-token-stdin` reads an identity (refresh) token instead
 //!   (`--user` optional), `--registry-token-stdin` a registry token sent as `Bearer` as is.
-//!   The credentials apply to the registry (`host[:port]`) of every URL given, and to the
+//!   The credentials apply to the registry (`host[:port]`) of every argument given, and to the
 //!   realm its own challenge names; nowhere else.
+//! - `--docker-config PATH`: without command-line credentials, every registry takes its
+//!   credentials from this Docker `config.json` / Podman `auth.json`, running the credential
+//!   helpers it names (`docker-credential-NAME` on `PATH`, 10 s timeout) once per registry.
+//!   Without the option the file is found as Docker and Podman find it: `$REGISTRY_AUTH_FILE`,
+//!   `$DOCKER_CONFIG/config.json`, `$XDG_RUNTIME_DIR/containers/auth.json`,
+//!   `~/.docker/config.json`. A file given with `--docker-config` that cannot be read or parsed
+//!   is a usage error; a discovered one only warns (`warning: ...` on standard error) and is
+//!   ignored, since the user never asked for it. A credential helper that fails prints
+//!   `error: <registry>: <why>` (never its output, where the secret would be) and that
+//!   registry is fetched anonymously: a public image still comes, and the exit status still
+//!   reports the failure.
 //! - `--insecure`: allow plain-`http` registries, and realms on them, to receive credentials
-//!   and tokens (a local test registry).
+//!   and tokens (a local test registry); image references on loopback registries use `http`.
 //! - `--scope repository:team/app:pull`: scopes to ask for beyond what each URL implies.
-//! - `--header 'Name: value'`: an extra request header. A `/manifests/` URL gets an `Accept`
-//!   listing the OCI and Docker manifest types unless one is given. An `Authorization` header
-//!   makes the machine stand aside for that request.
+//! - `--header 'Name: value'`: an extra request header. A `/manifests/` URL (so every image
+//!   reference) gets an `Accept` listing the OCI and Docker manifest types unless one is
+//!   given. An `Authorization` header makes the machine stand aside for that request.
 //! - `--trace`: one line per HTTP exchange on standard error, `> METHOD URL auth=none|basic|
 //!   bearer` then `< STATUS`, for the URLs and the machine's token requests alike. Only the
 //!   scheme of `Authorization` is shown, never its value.
 //!
-//! Exit status: 0 when every URL answered 2xx, 1 otherwise (a failure prints
-//! `error: <url>: <why>` on standard error and the next URL is tried), 2 on a usage error.
+//! Exit status: 0 when every argument answered 2xx, 1 otherwise (a failure prints
+//! `error: <url-or-reference>: <why>` on standard error and the next argument is tried; a
+//! failed credential helper counts as a failure too), 2 on a usage error.
 //!
 //! ```text
 //! $ echo "$PASSWORD" | cargo run --example fetch -- --user alice --password-stdin --trace \
-//!     https://registry.example.com/v2/team/app/manifests/1.0
+//!     registry.example.com/team/app:1.0
 //! > GET https://registry.example.com/v2/team/app/manifests/1.0 auth=none
 //! < 401
 //! > GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Ateam%2Fapp%3Apull&account=alice auth=basic
 //! < 200
 //! > GET https://registry.example.com/v2/team/app/manifests/1.0 auth=bearer
 //! < 200
-//! 200 1017 https://registry.example.com/v2/team/app/manifests/1.0
+//! 200 1017 registry.example.com/team/app:1.0
 //! ```
 //!
 //! Redirects are followed by the machine, not by `ureq` (its agent follows none), so that the
 //! machine decides which `Authorization` each hop may carry.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufRead, Read, Write};
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use registry_auth::cred_helper::Resolution;
+use registry_auth::host::{self, HelperRunner};
+use registry_auth::reference::{self, Reference};
 use registry_auth::{
-    Action, Authenticator, Config, Credentials, Error, FlowId, Method, Request, Response, Scope,
-    Secret, SendRequest, TokenRequest,
+    Action, Authenticator, Config, CredentialResolver, Credentials, DockerConfig, Error, FlowId,
+    Method, Request, Response, Scope, Secret, SendRequest, TokenRequest,
 };
 use ureq::http::{self, header, HeaderMap, HeaderName, HeaderValue};
 
 const USAGE: &str = "usage: fetch [--user U] [--password-stdin | --identity-token-stdin | \
---registry-token-stdin] [--insecure] [--method GET|HEAD|POST|PUT|DELETE] \
-[--header 'Name: value']... [--scope SCOPE]... [--trace] [--body] URL...";
-
-/// What a manifest request accepts unless the caller says otherwise: without the OCI types the
-/// reference registry answers an OCI manifest with 404.
-const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
-application/vnd.oci.image.index.v1+json, \
-application/vnd.docker.distribution.manifest.v2+json, \
-application/vnd.docker.distribution.manifest.list.v2+json";
+--registry-token-stdin] [--docker-config PATH] [--insecure] \
+[--method GET|HEAD|POST|PUT|DELETE] [--header 'Name: value']... [--scope SCOPE]... [--trace] \
+[--body] URL-OR-REFERENCE...
+Prints `<status> <body-bytes> <url-or-reference>` per argument.
+An argument not starting with http:// or https:// is an image reference: its manifest is \
+fetched over https, or over http with --insecure when the registry is loopback \
+(localhost, 127.0.0.0/8, [::1]).
+Without credentials on the command line, they come from --docker-config PATH, or \
+else from $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, \
+$XDG_RUNTIME_DIR/containers/auth.json or ~/.docker/config.json, whichever exists first.";
 
 /// A 401 or 403 body is only read for the registry's error message.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// A final response's body is read whole for its byte count, up to this bound.
 const FINAL_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// Long enough for a helper that unlocks a keychain or calls a cloud API, short enough that a
+/// hung one does not hang the fetch.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
@@ -83,30 +114,41 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(why) => return usage_error(&why),
     };
+    // Command-line credentials cover every registry, so a discovered config would serve none;
+    // an explicit one is still read, so that a wrong path is reported rather than ignored.
+    let config = match load_docker_config(options.docker_config.as_ref(), credentials.is_none()) {
+        Ok(c) => c,
+        Err(why) => return usage_error(&why),
+    };
 
     let mut auth = Authenticator::new(Config::default().allow_insecure(options.insecure));
-    if let Some(creds) = credentials {
-        for registry in registries(&options.urls) {
-            auth.set_credentials(registry, creds.clone());
+    let mut all_ok = true;
+    match (credentials, config) {
+        (Some(creds), _) => {
+            for registry in registries(&options.targets) {
+                auth.set_credentials(registry, creds.clone());
+            }
         }
+        (None, Some(config)) => {
+            let runner = HelperRunner::new(HELPER_TIMEOUT);
+            all_ok &= set_config_credentials(&mut auth, config, &runner, &options.targets);
+        }
+        (None, None) => {}
     }
-    // Later: `--docker-config PATH` sets credentials per registry here, from the config's
-    // `auths` (and its credential helpers), for registries without command-line credentials.
 
     let agent = new_agent();
-    let mut all_ok = true;
-    for url in &options.urls {
-        match fetch(&agent, &mut auth, &options, url) {
+    for target in &options.targets {
+        match fetch(&agent, &mut auth, &options, &target.url) {
             Ok(reply) => {
                 all_ok &= (200..300).contains(&reply.status);
-                if let Err(e) = print_result(&reply, url, options.print_body) {
+                if let Err(e) = print_result(&reply, &target.given, options.print_body) {
                     eprintln!("error: writing the output: {e}");
                     return ExitCode::FAILURE;
                 }
             }
             Err(why) => {
                 all_ok = false;
-                eprintln!("error: {url}: {why}");
+                eprintln!("error: {}: {why}", target.given);
             }
         }
     }
@@ -151,10 +193,59 @@ struct Options {
     scopes: Vec<Scope>,
     trace: bool,
     print_body: bool,
-    /// Absolute `http(s)` URLs. Later, image references (`alpine:3.20`,
-    /// `ghcr.io/o/r@sha256:...`) become manifest URLs in `parse_args` and join this list, and
-    /// `--docker-config PATH` becomes a field here.
-    urls: Vec<String>,
+    /// `--docker-config`: `None` means the usual places are searched.
+    docker_config: Option<PathBuf>,
+    targets: Vec<Target>,
+}
+
+/// One URL or image reference argument.
+#[derive(Debug)]
+struct Target {
+    /// The argument as given: the result and error lines name what the user wrote.
+    given: String,
+    /// The absolute `http(s)` URL to send.
+    url: String,
+    /// The name to look the Docker config up by: the reference's registry (`docker.io` for
+    /// Docker Hub, which the config keys by that name or its aliases) or the URL's
+    /// `host[:port]`.
+    config_name: String,
+}
+
+impl Target {
+    /// A URL stays as given; anything else must be an image reference.
+    fn new(arg: String, insecure: bool) -> Result<Target, String> {
+        if arg.starts_with("https://") || arg.starts_with("http://") {
+            return Ok(Target {
+                url: arg.clone(),
+                config_name: origin(&arg).1.to_owned(),
+                given: arg,
+            });
+        }
+        let reference = Reference::parse(&arg).map_err(|e| {
+            format!("{arg:?} is not an http:// or https:// URL or an image reference: {e}")
+        })?;
+        let scheme = if insecure && is_loopback(reference.registry()) {
+            "http"
+        } else {
+            "https"
+        };
+        Ok(Target {
+            url: reference.manifest_url(scheme),
+            config_name: reference.registry().to_owned(),
+            given: arg,
+        })
+    }
+}
+
+/// Whether a registry's `host[:port]` is this machine: the only place where `--insecure`
+/// lets a reference, which carries no scheme, go out as plain http.
+fn is_loopback(registry: &str) -> bool {
+    let host = match registry.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => registry.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 enum Parsed {
@@ -173,26 +264,28 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
         scopes: Vec::new(),
         trace: false,
         print_body: false,
-        urls: Vec::new(),
+        docker_config: None,
+        targets: Vec::new(),
     };
+    // Kept raw until every option is read: a reference's scheme depends on `--insecure`,
+    // wherever it stands.
+    let mut targets = Vec::new();
     let mut args = args.into_iter();
-    let mut only_urls = false;
+    let mut only_targets = false;
     while let Some(arg) = args.next() {
-        if only_urls || !arg.starts_with('-') {
-            if !(arg.starts_with("https://") || arg.starts_with("http://")) {
-                return Err(format!("{arg:?} is not an http:// or https:// URL"));
-            }
-            o.urls.push(arg);
+        if only_targets || !arg.starts_with('-') {
+            targets.push(arg);
             continue;
         }
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "--" => only_urls = true,
+            "--" => only_targets = true,
             "-h" | "--help" => return Ok(Parsed::Help),
             "--user" => o.user = Some(value("--user")?),
             "--password-stdin" => set_secret(&mut o.secret, SecretSource::Password)?,
             "--identity-token-stdin" => set_secret(&mut o.secret, SecretSource::IdentityToken)?,
             "--registry-token-stdin" => set_secret(&mut o.secret, SecretSource::RegistryToken)?,
+            "--docker-config" => o.docker_config = Some(value("--docker-config")?.into()),
             "--insecure" => o.insecure = true,
             "--method" => {
                 let m = value("--method")?;
@@ -221,7 +314,6 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
             }
             "--trace" => o.trace = true,
             "--body" => o.print_body = true,
-            // Later: "--docker-config" => o.docker_config = Some(value(...)?.into()),
             _ => return Err(format!("unknown option {arg}")),
         }
     }
@@ -237,9 +329,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
         }
         _ => {}
     }
-    if o.urls.is_empty() {
+    if targets.is_empty() {
         return Err("no URL given".into());
     }
+    o.targets = targets
+        .into_iter()
+        .map(|arg| Target::new(arg, o.insecure))
+        .collect::<Result<_, _>>()?;
     Ok(Parsed::Run(o))
 }
 
@@ -298,9 +394,86 @@ fn read_credentials(o: &Options, input: &mut impl BufRead) -> Result<Option<Cred
     }))
 }
 
-/// The distinct registries (`host[:port]`) of the URLs.
-fn registries(urls: &[String]) -> BTreeSet<&str> {
-    urls.iter().map(|u| origin(u).1).collect()
+/// The distinct registries (`host[:port]`) the targets' requests go to.
+fn registries(targets: &[Target]) -> BTreeSet<&str> {
+    targets.iter().map(|t| origin(&t.url).1).collect()
+}
+
+// ---- the Docker config --------------------------------------------------------------------
+
+/// The config given with `--docker-config` (`Err`: the usage error), or when `discover`,
+/// the first one found where Docker and Podman look.
+fn load_docker_config(
+    explicit: Option<&PathBuf>,
+    discover: bool,
+) -> Result<Option<DockerConfig>, String> {
+    match explicit {
+        Some(path) => match host::load_config_from([path.clone()]) {
+            Ok(Some((_, config))) => Ok(Some(config)),
+            // The loader skips missing files, which is right for the search, not for a path
+            // the user named.
+            Ok(None) => Err(format!(
+                "--docker-config: cannot read docker config {}: no such file",
+                path.display()
+            )),
+            Err(e) => Err(format!("--docker-config: {e}")),
+        },
+        None if !discover => Ok(None),
+        None => match host::load_config() {
+            Ok(found) => Ok(found.map(|(_, config)| config)),
+            Err(e) => {
+                // A stale file the user did not point at should not stop a public pull.
+                eprintln!("warning: {e}; continuing without it");
+                Ok(None)
+            }
+        },
+    }
+}
+
+/// Gives every registry the targets reach the credentials `config` holds for it, running each
+/// credential helper at most once per registry. A helper that fails prints an error line and
+/// leaves its registry anonymous; the answer is whether none failed.
+fn set_config_credentials(
+    auth: &mut Authenticator,
+    config: DockerConfig,
+    runner: &HelperRunner,
+    targets: &[Target],
+) -> bool {
+    // Keyed by the host the requests go to, since that is how the Authenticator keys
+    // credentials: `registry-1.docker.io` for a Docker Hub reference, whose config entry is
+    // found by `docker.io`.
+    let mut hosts: BTreeMap<&str, &str> = BTreeMap::new();
+    for t in targets {
+        hosts.entry(origin(&t.url).1).or_insert(&t.config_name);
+    }
+    let mut resolver = CredentialResolver::new(config);
+    // The resolver caches answers but not failures; two hosts of one registry (Docker Hub's
+    // aliases, a default port written out) must not run a failing helper twice.
+    let mut failed_helpers: Vec<String> = Vec::new();
+    let mut all_ok = true;
+    for (host, name) in hosts {
+        let helper_registry = match resolver.resolve(name) {
+            Resolution::RunHelper(request) => Some(request.registry().to_owned()),
+            _ => None,
+        };
+        if helper_registry
+            .as_ref()
+            .is_some_and(|r| failed_helpers.contains(r))
+        {
+            continue;
+        }
+        match host::resolve_with(&mut resolver, runner, name) {
+            Ok(creds) if creds.is_anonymous() => {}
+            Ok(creds) => auth.set_credentials(host, creds),
+            Err(e) => {
+                // HostError never quotes a helper's standard output, where the secret is.
+                eprintln!("error: {name}: {e}; fetching anonymously");
+                failed_helpers.extend(helper_registry);
+                all_ok = false;
+            }
+        }
+    }
+    all_ok
 }
 
 /// The scheme and `host[:port]` of an absolute URL.
@@ -321,7 +494,10 @@ fn fetch(
 ) -> Result<Exchanged, String> {
     let mut headers = o.headers.clone();
     if url.contains("/manifests/") && !headers.contains_key(header::ACCEPT) {
-        headers.insert(header::ACCEPT, HeaderValue::from_static(MANIFEST_ACCEPT));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(reference::MANIFEST_ACCEPT),
+        );
     }
     let caller_authorized = headers.contains_key(header::AUTHORIZATION);
     let request = Request::new(o.method, url)
@@ -481,9 +657,9 @@ fn request_body(method: Method) -> Option<&'static [u8]> {
     }
 }
 
-fn print_result(reply: &Exchanged, url: &str, print_body: bool) -> io::Result<()> {
+fn print_result(reply: &Exchanged, given: &str, print_body: bool) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    writeln!(out, "{} {} {url}", reply.status, reply.body.len())?;
+    writeln!(out, "{} {} {given}", reply.status, reply.body.len())?;
     if print_body {
         out.write_all(&reply.body)?;
         if !reply.body.ends_with(b"\n") {

@@ -5,13 +5,16 @@
 //! binaries) when that executable is newer than the sources; otherwise through
 //! `cargo run --example`, which builds it first.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
+use registry_auth::reference::MANIFEST_ACCEPT;
 use registry_auth::Authorization;
 
 // ---- running examples ---------------------------------------------------------------------
@@ -71,6 +74,66 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// A directory of files written by one test, removed when the test ends (pass or fail).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "registry-auth-examples-{}-{name}-{n}",
+            std::process::id()
+        ));
+        // A leftover from a killed run with a recycled process id.
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("write a temporary file");
+        path
+    }
+
+    /// An executable shell script, for a credential helper on `PATH`.
+    #[cfg(unix)]
+    fn write_script(&self, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.write(name, &format!("#!/bin/sh\n{body}"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make the script executable");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The fetch example, kept away from the Docker config of whoever runs the tests: the config
+/// search finds an empty one in `dir` first.
+fn fetch_example(dir: &TempDir) -> Command {
+    let mut cmd = example("fetch");
+    cmd.env("REGISTRY_AUTH_FILE", dir.write("discovered.json", "{}"));
+    cmd
+}
+
+/// `PATH` with `dir` first, for one child process: helpers written by a test are found
+/// without touching this process's environment, which every test thread shares.
+fn path_with(dir: &Path) -> OsString {
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&inherited));
+    std::env::join_paths(dirs).expect("a PATH")
 }
 
 struct Run {
@@ -246,7 +309,8 @@ fn async_driver_shares_one_token_fetch_between_concurrent_flows() {
 
 #[test]
 fn fetch_usage_errors_exit_2_with_one_line_saying_why() {
-    let cases: [(&[&str], &str); 6] = [
+    let dir = TempDir::new("usage");
+    let cases: [(&[&str], &str); 8] = [
         (&[], "usage: no URL given"),
         (
             &["--password-stdin", "http://127.0.0.1:9/v2/"],
@@ -268,9 +332,19 @@ fn fetch_usage_errors_exit_2_with_one_line_saying_why() {
             &["registry.example.com/v2/"],
             "usage: \"registry.example.com/v2/\" is not an http",
         ),
+        // Not a URL, so an image reference, and an invalid one: the parser says why.
+        (
+            &["Team/App"],
+            "usage: \"Team/App\" is not an http:// or https:// URL or an image reference: \
+             invalid image reference \"Team/App\": repository name must be lowercase",
+        ),
+        (
+            &["http://127.0.0.1:9/v2/", "--docker-config"],
+            "usage: --docker-config needs a value",
+        ),
     ];
     for (args, message) in cases {
-        let mut cmd = example("fetch");
+        let mut cmd = fetch_example(&dir);
         cmd.args(args);
         let out = run(cmd, "");
         out.assert_code(2);
@@ -415,9 +489,9 @@ const MANIFEST: &str = "{\"schemaVersion\":2}";
 const UNAUTHORIZED: &str =
     r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#;
 
-/// A registry that wants a Bearer token for everything under `/v2/app/`, from the realm on its
-/// own listener; the realm hands out tokens anonymously, or only for `alice:pw` when
-/// `password` says so.
+/// A registry that wants a Bearer token for everything under `/v2/`, from the realm on its own
+/// listener; the realm hands out tokens anonymously, or only for `alice:<password>` when
+/// `password` says so. Any `/manifests/` path answers a manifest, anything else a blob.
 fn registry(
     password: Option<&'static str>,
 ) -> impl Fn(&Seen, u16) -> (u16, Vec<(&'static str, String)>, String) {
@@ -447,7 +521,7 @@ fn registry(
                 UNAUTHORIZED.into(),
             );
         }
-        if req.target.starts_with("/v2/app/manifests/") {
+        if req.target.contains("/manifests/") {
             (200, vec![], MANIFEST.into())
         } else {
             (200, vec![], "blob-bytes".into())
@@ -457,10 +531,11 @@ fn registry(
 
 #[test]
 fn fetch_authenticates_with_a_token_and_reuses_it_for_the_next_url() {
+    let dir = TempDir::new("token");
     let server = TestServer::start(4, registry(None));
     let manifest = server.url("/v2/app/manifests/1");
     let blob = server.url("/v2/app/blobs/sha256:0123");
-    let mut cmd = example("fetch");
+    let mut cmd = fetch_example(&dir);
     cmd.args(["--insecure", "--trace", &manifest, &blob]);
     let out = run(cmd, "");
     let seen = server.finish();
@@ -500,9 +575,10 @@ fn server_token_url(url: &str, scope: &str) -> String {
 
 #[test]
 fn fetch_sends_basic_credentials_to_the_realm_and_quotes_a_rejection() {
+    let dir = TempDir::new("basic");
     let server = TestServer::start(3, registry(Some("pw")));
     let manifest = server.url("/v2/app/manifests/1");
-    let mut cmd = example("fetch");
+    let mut cmd = fetch_example(&dir);
     cmd.args([
         "--insecure",
         "--trace",
@@ -524,7 +600,7 @@ fn fetch_sends_basic_credentials_to_the_realm_and_quotes_a_rejection() {
     // A wrong password: the realm refuses, the error quotes it, the exit status says so.
     let server = TestServer::start(2, registry(Some("pw")));
     let manifest = server.url("/v2/app/manifests/1");
-    let mut cmd = example("fetch");
+    let mut cmd = fetch_example(&dir);
     cmd.args([
         "--insecure",
         "--user",
@@ -547,9 +623,10 @@ fn fetch_sends_basic_credentials_to_the_realm_and_quotes_a_rejection() {
 
 #[test]
 fn fetch_without_insecure_refuses_a_plain_http_realm() {
+    let dir = TempDir::new("insecure");
     let server = TestServer::start(1, registry(None));
     let manifest = server.url("/v2/app/manifests/1");
-    let mut cmd = example("fetch");
+    let mut cmd = fetch_example(&dir);
     cmd.arg(&manifest);
     let out = run(cmd, "");
     let seen = server.finish();
@@ -565,4 +642,336 @@ fn fetch_without_insecure_refuses_a_plain_http_realm() {
     assert_eq!(seen.len(), 1);
     assert!(seen[0].header("authorization").is_none());
     assert_eq!(seen[0].method, "GET");
+}
+
+// ---- fetch: Docker config, credential helpers, image references ---------------------------
+
+const CONFIG_PASSWORD: &str = "c0nfig-s3cret";
+const HELPER_SECRET: &str = "h3lper-s3cret";
+
+/// A config whose `auths` hold `alice:<password>` for `registry`, as `docker login` writes it.
+fn auths_config(registry: &str, password: &str) -> String {
+    let basic = Authorization::basic("alice", password);
+    let encoded = basic.expose().trim_start_matches("Basic ");
+    format!(r#"{{"auths":{{"{registry}":{{"auth":"{encoded}"}}}}}}"#)
+}
+
+/// The secrets a run must never print: the password, its base64 form, the registry's token.
+fn assert_no_secret_of(out: &Run, password: &str) {
+    let basic = Authorization::basic("alice", password);
+    out.assert_no_secret(&[password, basic.expose().trim_start_matches("Basic "), TOKEN]);
+}
+
+#[test]
+fn fetch_takes_credentials_from_a_docker_config_for_an_image_reference() {
+    let dir = TempDir::new("config");
+    let server = TestServer::start(3, registry(Some(CONFIG_PASSWORD)));
+    let registry_name = format!("127.0.0.1:{}", server.port);
+    let config = dir.write(
+        "config.json",
+        &auths_config(&registry_name, CONFIG_PASSWORD),
+    );
+    let reference = format!("{registry_name}/alice/app:1.0");
+    let manifest_url = server.url("/v2/alice/app/manifests/1.0");
+    let mut cmd = fetch_example(&dir);
+    cmd.args(["--insecure", "--trace", "--body", "--docker-config"])
+        .arg(&config)
+        .arg(&reference);
+    let out = run(cmd, "");
+    let seen = server.finish();
+    out.assert_code(0);
+    // The line names the reference as given; the body is the manifest.
+    assert_eq!(
+        out.stdout,
+        format!("200 {} {reference}\n{MANIFEST}\n", MANIFEST.len())
+    );
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    // A loopback registry with --insecure is reached over plain http, at the manifest path,
+    // accepting every manifest type.
+    assert_eq!(seen[0].target, "/v2/alice/app/manifests/1.0");
+    assert_eq!(seen[0].header("accept"), Some(MANIFEST_ACCEPT));
+    assert!(seen[0].header("authorization").is_none());
+    assert!(
+        out.stderr
+            .starts_with(&format!("> GET {manifest_url} auth=none\n")),
+        "{}",
+        out.stderr
+    );
+    // The realm gets the config's credentials, and the account they belong to.
+    assert_eq!(
+        seen[1].target,
+        "/token?service=test-registry&scope=repository%3Aalice%2Fapp%3Apull&account=alice"
+    );
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some(Authorization::basic("alice", CONFIG_PASSWORD).expose())
+    );
+    assert_eq!(
+        seen[2].header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    assert_no_secret_of(&out, CONFIG_PASSWORD);
+}
+
+#[test]
+fn fetch_finds_the_docker_config_where_podman_looks_and_ignores_a_broken_one() {
+    let dir = TempDir::new("discovery");
+    let server = TestServer::start(3, registry(Some(CONFIG_PASSWORD)));
+    let registry_name = format!("127.0.0.1:{}", server.port);
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = example("fetch");
+    cmd.env(
+        "REGISTRY_AUTH_FILE",
+        dir.write("auth.json", &auths_config(&registry_name, CONFIG_PASSWORD)),
+    )
+    .args(["--insecure", &manifest]);
+    let out = run(cmd, "");
+    let seen = server.finish();
+    out.assert_code(0);
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some(Authorization::basic("alice", CONFIG_PASSWORD).expose())
+    );
+
+    // A discovered config that does not parse: one warning, then anonymous.
+    let server = TestServer::start(3, registry(None));
+    let manifest = server.url("/v2/app/manifests/1");
+    let broken = dir.write(
+        "broken.json",
+        r#"{"auths":{"r.example.com":{"auth":"!s3cret!"}}}"#,
+    );
+    let mut cmd = example("fetch");
+    cmd.env("REGISTRY_AUTH_FILE", &broken)
+        .args(["--insecure", &manifest]);
+    let out = run(cmd, "");
+    server.finish();
+    out.assert_code(0);
+    assert_eq!(out.stdout, format!("200 {} {manifest}\n", MANIFEST.len()));
+    assert_eq!(
+        out.stderr,
+        format!(
+            "warning: invalid docker config {}: docker config: field `auth` of auths entry \
+             \"r.example.com\" is not valid base64; continuing without it\n",
+            broken.display()
+        )
+    );
+    out.assert_no_secret(&["s3cret"]);
+}
+
+#[test]
+fn fetch_prefers_command_line_credentials_to_the_docker_config() {
+    let dir = TempDir::new("precedence");
+    let server = TestServer::start(3, registry(Some("pw")));
+    let config = dir.write(
+        "config.json",
+        &auths_config(&format!("127.0.0.1:{}", server.port), CONFIG_PASSWORD),
+    );
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = fetch_example(&dir);
+    cmd.args([
+        "--insecure",
+        "--user",
+        "alice",
+        "--password-stdin",
+        "--docker-config",
+    ])
+    .arg(&config)
+    .arg(&manifest);
+    let out = run(cmd, "pw\n");
+    let seen = server.finish();
+    out.assert_code(0);
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some(Authorization::basic("alice", "pw").expose())
+    );
+    assert_no_secret_of(&out, CONFIG_PASSWORD);
+}
+
+#[test]
+fn fetch_with_an_unusable_docker_config_path_exits_2_naming_it() {
+    let dir = TempDir::new("bad-config");
+    let missing = dir.path().join("missing.json");
+    let not_json = dir.write(
+        "not.json",
+        r#"{"auths":{"r.example.com":{"auth":"!s3cret!"}}}"#,
+    );
+    let cases = [
+        (
+            dir.path().to_path_buf(),
+            format!(
+                "usage: --docker-config: cannot read docker config {}: ",
+                dir.path().display()
+            ),
+        ),
+        (
+            missing.clone(),
+            format!(
+                "usage: --docker-config: cannot read docker config {}: no such file",
+                missing.display()
+            ),
+        ),
+        (
+            not_json.clone(),
+            format!(
+                "usage: --docker-config: invalid docker config {}: docker config: field `auth` \
+                 of auths entry \"r.example.com\" is not valid base64",
+                not_json.display()
+            ),
+        ),
+    ];
+    for (path, message) in cases {
+        let mut cmd = fetch_example(&dir);
+        cmd.arg("--docker-config")
+            .arg(&path)
+            .arg("http://127.0.0.1:9/v2/");
+        let out = run(cmd, "");
+        out.assert_code(2);
+        assert!(
+            out.stderr.starts_with(&message) && out.stderr.lines().count() == 1,
+            "{path:?}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{path:?}: {}", out.stdout);
+        out.assert_no_secret(&["s3cret"]);
+    }
+}
+
+/// A `credHelpers` config naming `docker-credential-<helper>` for the registry.
+#[cfg(unix)]
+fn helper_config(dir: &TempDir, registry: &str, helper: &str) -> PathBuf {
+    dir.write(
+        "config.json",
+        &format!(r#"{{"credHelpers":{{"{registry}":"{helper}"}}}}"#),
+    )
+}
+
+/// A helper script prefix that logs the server URL it is asked about, one line per run.
+#[cfg(unix)]
+const LOG_REQUEST: &str =
+    "read -r server\nprintf '%s\\n' \"$server\" >> \"$(dirname \"$0\")/asked.log\"\n";
+
+#[cfg(unix)]
+fn asked(dir: &TempDir) -> String {
+    std::fs::read_to_string(dir.path().join("asked.log")).unwrap_or_default()
+}
+
+#[cfg(unix)]
+#[test]
+fn fetch_asks_a_credential_helper_once_per_registry() {
+    let dir = TempDir::new("helper");
+    dir.write_script(
+        "docker-credential-test",
+        &format!(
+            "{LOG_REQUEST}printf '{{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"{HELPER_SECRET}\"}}' \"$server\"\n"
+        ),
+    );
+    // Two targets on one registry: a token for the first, another before the second (the
+    // realm is known by then, so no second challenge).
+    let server = TestServer::start(5, registry(Some(HELPER_SECRET)));
+    let registry_name = format!("127.0.0.1:{}", server.port);
+    let config = helper_config(&dir, &registry_name, "test");
+    let manifest = server.url("/v2/app/manifests/1");
+    let reference = format!("{registry_name}/alice/app:1.0");
+    let mut cmd = fetch_example(&dir);
+    cmd.env("PATH", path_with(dir.path()))
+        .args(["--insecure", "--trace", "--docker-config"])
+        .arg(&config)
+        .args([&manifest, &reference]);
+    let out = run(cmd, "");
+    let seen = server.finish();
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "200 {len} {manifest}\n200 {len} {reference}\n",
+            len = MANIFEST.len()
+        )
+    );
+    assert_eq!(asked(&dir), format!("{registry_name}\n"));
+    let helper_basic = Authorization::basic("alice", HELPER_SECRET);
+    let token_requests: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.target.starts_with("/token?"))
+        .collect();
+    assert_eq!(token_requests.len(), 2, "{seen:?}");
+    for t in token_requests {
+        assert!(t.target.ends_with("&account=alice"), "{}", t.target);
+        assert_eq!(t.header("authorization"), Some(helper_basic.expose()));
+    }
+    assert_no_secret_of(&out, HELPER_SECRET);
+}
+
+#[cfg(unix)]
+#[test]
+fn fetch_reports_a_failing_credential_helper_once_and_fetches_anonymously() {
+    let dir = TempDir::new("helper-fails");
+    // Go helpers print errors on standard output; this one prints a secret there and fails.
+    dir.write_script(
+        "docker-credential-broken",
+        &format!(
+            "{LOG_REQUEST}printf '{{\"Username\":\"alice\",\"Secret\":\"{HELPER_SECRET}\"}}'\nexit 3\n"
+        ),
+    );
+    let server = TestServer::start(5, registry(None));
+    let registry_name = format!("127.0.0.1:{}", server.port);
+    let config = helper_config(&dir, &registry_name, "broken");
+    let manifest = server.url("/v2/app/manifests/1");
+    let reference = format!("{registry_name}/alice/app:1.0");
+    let mut cmd = fetch_example(&dir);
+    cmd.env("PATH", path_with(dir.path()))
+        .args(["--insecure", "--trace", "--docker-config"])
+        .arg(&config)
+        .args([&manifest, &reference]);
+    let out = run(cmd, "");
+    let seen = server.finish();
+    // Both fetches succeed anonymously; the helper's failure still sets the exit status.
+    out.assert_code(1);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "200 {len} {manifest}\n200 {len} {reference}\n",
+            len = MANIFEST.len()
+        )
+    );
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(
+        errors,
+        [format!(
+            "error: {registry_name}: credential helper `docker-credential-broken` exited with \
+             status 3; fetching anonymously"
+        )]
+    );
+    assert_eq!(asked(&dir), format!("{registry_name}\n"));
+    assert!(seen.iter().all(|s| s.header("authorization").is_none()
+        || s.header("authorization") == Some(&*format!("Bearer {TOKEN}"))));
+    assert_no_secret_of(&out, HELPER_SECRET);
+
+    // A helper that is not installed: the same, with the reason the system gives.
+    let server = TestServer::start(3, registry(None));
+    let registry_name = format!("127.0.0.1:{}", server.port);
+    let config = helper_config(&dir, &registry_name, "not-installed");
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = fetch_example(&dir);
+    cmd.env("PATH", path_with(dir.path()))
+        .args(["--insecure", "--docker-config"])
+        .arg(&config)
+        .arg(&manifest);
+    let out = run(cmd, "");
+    server.finish();
+    out.assert_code(1);
+    assert_eq!(out.stdout, format!("200 {} {manifest}\n", MANIFEST.len()));
+    assert!(
+        out.stderr.starts_with(&format!(
+            "error: {registry_name}: cannot run credential helper \
+             `docker-credential-not-installed`: "
+        )) && out.stderr.ends_with("; fetching anonymously\n")
+            && out.stderr.lines().count() == 1,
+        "{}",
+        out.stderr
+    );
 }
