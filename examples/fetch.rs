@@ -48,7 +48,8 @@
 //!
 //! Exit status: 0 when every argument answered 2xx, 1 otherwise (a failure prints
 //! `error: <url-or-reference>: <why>` on standard error and the next argument is tried; a
-//! failed credential helper counts as a failure too), 2 on a usage error.
+//! failed credential helper prints a `warning:` line and its registry is tried anonymously),
+//! 2 on a usage error.
 //!
 //! ```text
 //! $ echo "$PASSWORD" | cargo run --example fetch -- --user alice --password-stdin --trace \
@@ -131,7 +132,7 @@ fn main() -> ExitCode {
         }
         (None, Some(config)) => {
             let runner = HelperRunner::new(HELPER_TIMEOUT);
-            all_ok &= set_config_credentials(&mut auth, config, &runner, &options.targets);
+            set_config_credentials(&mut auth, config, &runner, &options.targets);
         }
         (None, None) => {}
     }
@@ -431,14 +432,14 @@ fn load_docker_config(
 }
 
 /// Gives every registry the targets reach the credentials `config` holds for it, running each
-/// credential helper at most once per registry. A helper that fails prints an error line and
-/// leaves its registry anonymous; the answer is whether none failed.
+/// credential helper at most once per registry. A helper that fails prints a warning line and
+/// leaves its registry anonymous.
 fn set_config_credentials(
     auth: &mut Authenticator,
     config: DockerConfig,
     runner: &HelperRunner,
     targets: &[Target],
-) -> bool {
+) {
     // Keyed by the host the requests go to, since that is how the Authenticator keys
     // credentials: `registry-1.docker.io` for a Docker Hub reference, whose config entry is
     // found by `docker.io`.
@@ -450,7 +451,6 @@ fn set_config_credentials(
     // The resolver caches answers but not failures; two hosts of one registry (Docker Hub's
     // aliases, a default port written out) must not run a failing helper twice.
     let mut failed_helpers: Vec<String> = Vec::new();
-    let mut all_ok = true;
     for (host, name) in hosts {
         let helper_registry = match resolver.resolve(name) {
             Resolution::RunHelper(request) => Some(request.registry().to_owned()),
@@ -466,14 +466,14 @@ fn set_config_credentials(
             Ok(creds) if creds.is_anonymous() => {}
             Ok(creds) => auth.set_credentials(host, creds),
             Err(e) => {
-                // HostError never quotes a helper's standard output, where the secret is.
-                eprintln!("error: {name}: {e}; fetching anonymously");
+                // HostError never quotes a helper's standard output, where the secret is. A
+                // warning, not an error: the exit status speaks for the URLs only, and a public
+                // image still comes back anonymously.
+                eprintln!("warning: {name}: {e}; fetching anonymously");
                 failed_helpers.extend(helper_registry);
-                all_ok = false;
             }
         }
     }
-    all_ok
 }
 
 /// The scheme and `host[:port]` of an absolute URL.

@@ -1091,3 +1091,31 @@ fn the_longest_flow_reaches_the_documented_bound_and_stops() {
         "{t:#?}"
     );
 }
+
+#[test]
+fn docker_hub_credentials_set_under_any_of_its_names_reach_its_api_host() {
+    for name in [
+        "docker.io",
+        "index.docker.io",
+        "https://index.docker.io/v1/",
+    ] {
+        let mut auth = default_auth();
+        auth.set_credentials(name, Credentials::basic("alice", "s3cret"));
+        let url = hub_manifest("alice/private");
+        let t = run(
+            &mut auth,
+            Request::get(&url),
+            &url,
+            secs(0),
+            vec![
+                resp(401).challenge(HUB_CHALLENGE),
+                Canned::token("t1", 300),
+                resp(200),
+            ],
+        );
+        assert!(
+            t[1].ends_with(&format!("account=alice auth={ALICE}")),
+            "{name}: {t:?}"
+        );
+    }
+}

@@ -229,7 +229,15 @@ fn registry_key(registry: &str) -> String {
         Some((host, "443" | "80")) => host,
         _ => r,
     };
-    r.to_ascii_lowercase()
+    let r = r.to_ascii_lowercase();
+    // Docker Hub answers under several names; credentials set for any of them serve the API
+    // host the requests go to.
+    match r.as_str() {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            "docker.io".into()
+        }
+        _ => r,
+    }
 }
 
 impl Authenticator {
@@ -259,8 +267,9 @@ impl Authenticator {
     }
 
     /// Sets the credentials for a registry, named `host[:port]` (a scheme or path is ignored,
-    /// as are default ports). They go only to that registry and to the realm its own challenge
-    /// names.
+    /// as are default ports; Docker Hub's names `docker.io`, `index.docker.io` and
+    /// `registry-1.docker.io` are one registry). They go only to that registry and to the realm
+    /// its own challenge names.
     pub fn set_credentials(&mut self, registry: &str, creds: Credentials) {
         let key = registry_key(registry);
         let basic = creds.basic_header(false);
@@ -405,7 +414,7 @@ impl Authenticator {
         }
         let origin = parts.origin();
         self.registries.push(Registry {
-            name: origin.registry_name(),
+            name: registry_key(&origin.registry_name()),
             origin,
             known: None,
             refresh_token: None,

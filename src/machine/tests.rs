@@ -21,6 +21,13 @@ fn registry_keys_drop_scheme_path_case_and_default_ports() {
         "registry.example.com:4443"
     );
     assert_eq!(registry_key("[::1]:443"), "[::1]");
+    for hub in [
+        "docker.io",
+        "https://index.docker.io/v1/",
+        "registry-1.docker.io",
+    ] {
+        assert_eq!(registry_key(hub), "docker.io");
+    }
 }
 
 #[test]
