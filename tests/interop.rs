@@ -441,8 +441,6 @@ fn pull_only_user_pushing_gets_insufficient_scope_after_exactly_one_retry() {
 /// next push must ask the realm again: the cached token was refused for exactly that scope,
 /// so sending it again can only be refused again.
 #[test]
-#[ignore = "library bug (issue 5 report): a cached token refused with insufficient_scope is \
-            sent again instead of a new one being fetched"]
 fn push_after_an_insufficient_scope_refusal_asks_the_realm_again() {
     let Some(env) = env::start(Mode::Token) else {
         return;

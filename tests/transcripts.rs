@@ -1119,3 +1119,38 @@ fn docker_hub_credentials_set_under_any_of_its_names_reach_its_api_host() {
         );
     }
 }
+
+#[test]
+fn a_token_refused_for_scope_it_was_asked_for_is_never_sent_again() {
+    // The realm granted less than asked (pull only), the registry refused a push with it. The
+    // next push must ask the realm again rather than reuse the cached token.
+    let mut auth = default_auth();
+    auth.set_credentials("registry.example.com", Credentials::basic("bob", "pw"));
+    let url = format!("{REG}/v2/team/app/manifests/1");
+    let c = reg_challenge("repository:team/app:pull,push");
+    let deny = format!("{c},error=\"insufficient_scope\"");
+    let t = run(
+        &mut auth,
+        Request::new(Method::Put, &url),
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&c),
+            Canned::token("partial", 300),
+            resp(401).challenge(&deny),
+        ],
+    );
+    assert!(
+        t.last().unwrap().starts_with("failed: insufficient scope"),
+        "{t:?}"
+    );
+    let t = run(
+        &mut auth,
+        Request::new(Method::Put, &url),
+        &url,
+        secs(1),
+        vec![Canned::token("full", 300), resp(201)],
+    );
+    assert!(t[0].starts_with("fetch GET "), "{t:?}");
+    assert_eq!(t[1], format!("send PUT {url} auth=Bearer full"));
+}

@@ -1229,6 +1229,10 @@ impl Authenticator {
                 let widened = held.union(&wanted);
                 let nothing_new =
                     held.covers_all(&widened) && opaque.iter().all(|o| held_opaque.contains(o));
+                // The cache records the scopes a token was asked for; the realm may have granted
+                // less. A token refused for scope it was asked for lies about what it holds:
+                // never send it again.
+                self.tokens.retain(|t| t.id != token);
                 if flow.widened || (fresh && nothing_new) {
                     let mut scope = widened.to_string();
                     for o in &opaque {
