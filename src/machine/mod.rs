@@ -474,16 +474,13 @@ impl Authenticator {
         response: impl Into<Response<'r>>,
         now: impl Into<Now>,
     ) -> Result<(), UsageError> {
-        self.clock.tick(now.into());
-        let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
-        let result = if matches!(flow.state, State::AwaitSend(_)) {
-            self.on_response(&mut flow, &response.into());
-            Ok(())
-        } else {
-            Err(UsageError::UnexpectedResponse)
-        };
-        self.put(id, flow);
-        result
+        let response = response.into();
+        self.input(
+            id,
+            now.into(),
+            |state| matches!(state, State::AwaitSend(_)),
+            |auth, flow| auth.on_response(flow, &response),
+        )
     }
 
     /// Reports the response to the machine's own request (after an [`Action::Fetch`]), with its
@@ -498,10 +495,25 @@ impl Authenticator {
         response: impl Into<Response<'r>>,
         now: impl Into<Now>,
     ) -> Result<(), UsageError> {
-        self.clock.tick(now.into());
+        let response = response.into();
+        let awaits_fetch = |state: &State| matches!(state, State::AwaitFetch { .. });
+        self.input(id, now.into(), awaits_fetch, |auth, flow| {
+            auth.on_fetch_response(flow, &response)
+        })
+    }
+
+    /// Feeds one input to a flow that is in a state that `accepts` it.
+    fn input(
+        &mut self,
+        id: FlowId,
+        now: Now,
+        accepts: impl FnOnce(&State) -> bool,
+        handle: impl FnOnce(&mut Self, &mut Flow),
+    ) -> Result<(), UsageError> {
+        self.clock.tick(now);
         let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
-        let result = if matches!(flow.state, State::AwaitFetch { .. }) {
-            self.on_fetch_response(&mut flow, &response.into());
+        let result = if accepts(&flow.state) {
+            handle(self, &mut flow);
             Ok(())
         } else {
             Err(UsageError::UnexpectedResponse)
