@@ -169,11 +169,12 @@ impl<'a> Entry<'a> {
         }
     }
 
-    pub(crate) fn token68(t: &'a str) -> Self {
+    /// `t` holds only token68 characters (ASCII), checked by the parser.
+    pub(crate) fn token68(t: &'a [u8]) -> Self {
         Entry {
             kind: Kind::Token68,
             name: "",
-            value: Value::new(t.as_bytes(), 0),
+            value: Value::new(t, 0),
         }
     }
 

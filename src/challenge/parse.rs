@@ -113,7 +113,7 @@ impl Grammar {
 
     /// `token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
     #[inline]
-    fn token68<'a>(&self, i: &'a [u8]) -> Res<'a, &'a str> {
+    fn token68<'a>(&self, i: &'a [u8]) -> Res<'a, &'a [u8]> {
         let n = span(i, T68);
         if n == 0 {
             return Err(expected(i, Expected::SchemeOrParam));
@@ -122,7 +122,6 @@ impl Grammar {
         let (t, rest) = i
             .split_at_checked(n + pad)
             .ok_or_else(|| expected(i, Expected::SchemeOrParam))?;
-        let t = core::str::from_utf8(t).map_err(|_| expected(i, Expected::SchemeOrParam))?;
         Ok((rest, t))
     }
 
@@ -290,7 +289,7 @@ impl<'a> Driver<'a> {
             // `Basic realm=, charset=x` reads as an empty `realm` under the empty-value
             // leniency: a token68 cannot be followed by parameters anyway.
             let empty_param =
-                g.empty_unquoted_values && t68.ends_with('=') && g.starts_param(tail(rest, 1));
+                g.empty_unquoted_values && t68.ends_with(b"=") && g.starts_param(tail(rest, 1));
             if matches!(rest.first(), None | Some(b',')) && !empty_param {
                 self.out.entries.push(Entry::token68(t68));
                 self.state = State::Token68;
@@ -447,7 +446,7 @@ mod tests {
     fn token68_takes_padding() {
         assert_eq!(
             g(false).token68(b"YWxh/+c2==, x").unwrap(),
-            (&b", x"[..], "YWxh/+c2==")
+            (&b", x"[..], &b"YWxh/+c2=="[..])
         );
         assert!(g(false).token68(b"=abc").is_err());
     }
