@@ -350,7 +350,7 @@ impl CredentialResolver {
                 let mut message = first_line(stderr);
                 // Go helpers print their errors on standard output; a JSON-looking output is
                 // not repeated, since it would be where a secret is.
-                if message.is_empty() && stdout.trim_ascii_start().first() != Some(&b'{') {
+                if message.is_empty() && !stdout.iter().any(|b| matches!(b, b'{' | b'[' | b'"')) {
                     message = first_line(stdout);
                 }
                 return Err(HelperError::new(

@@ -48,7 +48,7 @@ pub enum UrlError {
     InvalidHost,
     /// A port that is not a number below 65536.
     InvalidPort,
-    /// Spaces or control characters.
+    /// Spaces, control characters, or characters a URI may not hold unencoded.
     InvalidCharacter,
 }
 
@@ -60,7 +60,7 @@ impl fmt::Display for UrlError {
             UrlError::UserInfo => "url carries user information",
             UrlError::InvalidHost => "invalid host",
             UrlError::InvalidPort => "invalid port",
-            UrlError::InvalidCharacter => "url holds whitespace or control characters",
+            UrlError::InvalidCharacter => "url holds characters a uri may not carry unencoded",
         })
     }
 }
@@ -191,7 +191,7 @@ impl<'a> UrlParts<'a> {
             return Err(UrlError::UserInfo);
         }
         let bad = |b: &u8| b.is_ascii_control() || *b == b' ';
-        if authority.as_bytes().iter().any(bad) || path_and_query.as_bytes().iter().any(bad) {
+        if authority.as_bytes().iter().any(bad) || !path_and_query.bytes().all(is_uri_char) {
             return Err(UrlError::InvalidCharacter);
         }
         let (host, port) = split_port(authority)?;
@@ -248,6 +248,13 @@ impl<'a> UrlParts<'a> {
         }
         out.push_str(self.path_and_query);
     }
+}
+
+/// The characters RFC 3986 allows in a path and query (percent-encoded bytes stand for the rest).
+/// Realms and `Location`s come from the peer; refusing anything else keeps every URL the machine
+/// emits acceptable to HTTP stacks (`http::Uri` rejects `{`, `|`, `<` and non-ASCII bytes).
+fn is_uri_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)
 }
 
 pub(crate) fn parse_scheme(s: &str) -> Result<Scheme, UrlError> {
@@ -541,6 +548,8 @@ mod tests {
             ("https://x:8a/", UrlError::InvalidPort),
             ("https://x y/", UrlError::InvalidCharacter),
             ("https://x/a\r\nb", UrlError::InvalidCharacter),
+            ("https://x/t?q={x}|<y>", UrlError::InvalidCharacter),
+            ("https://x/é", UrlError::InvalidCharacter),
             ("https://ex%41mple/", UrlError::InvalidHost),
             ("https://[::1/", UrlError::InvalidHost),
         ];

@@ -187,7 +187,9 @@ impl Clock {
                 u64::try_from(i.saturating_duration_since(epoch).as_millis()).unwrap_or(u64::MAX)
             }
         };
-        self.last_ms = self.last_ms.max(ms);
+        // Clamped far below u64::MAX (a hundred million years) so that an expiry computed from
+        // it never saturates into "expires when it is issued".
+        self.last_ms = self.last_ms.max(ms.min(u64::MAX / 4));
         self.last_ms
     }
 }
@@ -657,10 +659,13 @@ impl Authenticator {
             return Self::fail(flow, e);
         }
         let now = self.clock.last_ms;
-        if let Some(t) = flow
-            .fresh
-            .and_then(|id| self.tokens.iter().find(|t| t.id == id))
-        {
+        // A token this flow fetched is used even inside the refresh margin (a margin longer
+        // than the token's life would otherwise refetch forever), but never once expired.
+        if let Some(t) = flow.fresh.and_then(|id| {
+            self.tokens
+                .iter()
+                .find(|t| t.id == id && t.expires_ms > now)
+        }) {
             let (auth, token) = (t.auth.clone(), t.id);
             return self.send(flow, Some(auth), Sent::Bearer { token, fresh: true });
         }
