@@ -1,0 +1,181 @@
+//! `WWW-Authenticate` parsing: registry-auth against http-auth and www-authenticate, on the same
+//! inputs in the same run, so that machine load affects all three alike.
+//!
+//! Every routine parses, touches the result (counts the parameters) and `black_box`es it, so no
+//! parser gets credit for work the optimiser could drop; the result is dropped inside the timed
+//! routine, so parsers that allocate pay for freeing too. Before anything is timed, `checked`
+//! proves that each parser accepts each input and sees the same number of parameters: a
+//! benchmark that times an error path would flatter the parser that fails fastest.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use hyperx::header::{Header, Raw};
+use registry_auth::challenge::{Limits, ParserConfig};
+use www_authenticate::{RawChallenge, WwwAuthenticate};
+
+/// One benchmark input and what every parser must make of it.
+struct Input {
+    name: &'static str,
+    value: String,
+    config: ParserConfig,
+    params: usize,
+    /// www-authenticate keeps challenges in a map keyed by scheme and cannot list them, so its
+    /// parameters are counted by asking for each scheme the input holds.
+    schemes: &'static [&'static str],
+}
+
+fn docker_hub() -> Input {
+    Input {
+        name: "a_docker_hub",
+        value: r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#.to_owned(),
+        config: ParserConfig::strict(),
+        params: 3,
+        schemes: &["Bearer"],
+    }
+}
+
+fn insufficient_scope() -> Input {
+    Input {
+        name: "b_insufficient_scope",
+        value: concat!(
+            r#"Bearer realm="https://auth.example.com/token",service="registry.example.com","#,
+            r#"scope="repository:library/hello:pull,push",error="insufficient_scope", "#,
+            r#"Basic realm="registry""#,
+        )
+        .to_owned(),
+        config: ParserConfig::strict(),
+        params: 5,
+        schemes: &["Bearer", "Basic"],
+    }
+}
+
+fn escapes() -> Input {
+    let mut value = String::from(r#"Bearer realm="https://a.example/t\"o\\k\"e\\n""#);
+    let mut params = 1;
+    // Names must differ: www-authenticate rejects a repeated parameter.
+    while value.len() < 300 {
+        let name = if params == 1 {
+            "error_description".to_owned()
+        } else {
+            format!("d{params}")
+        };
+        value.push_str(&format!(
+            r#",{name}="the \"quoted\" \\ text \"with\" many \\\" escapes""#
+        ));
+        params += 1;
+    }
+    Input {
+        name: "c_escapes",
+        value,
+        config: ParserConfig::strict(),
+        params,
+        schemes: &["Bearer"],
+    }
+}
+
+fn many_params() -> Input {
+    const SIZE: usize = 64 * 1024;
+    let mut value = String::from("Bearer ");
+    let mut params = 0;
+    loop {
+        let sep = if params == 0 { "" } else { ", " };
+        let param = format!(r#"{sep}p{params}="https://auth.example.com/token/{params}""#);
+        if value.len() + param.len() > SIZE {
+            break;
+        }
+        value.push_str(&param);
+        params += 1;
+    }
+    Input {
+        name: "d_64k_params",
+        value,
+        // The default limits stop at 32 parameters and 16 KiB, on purpose; this input is about
+        // throughput on a large header, not about what a client should accept.
+        config: ParserConfig::strict().limits(Limits::UNLIMITED),
+        params,
+        schemes: &["Bearer"],
+    }
+}
+
+/// The result, borrowed where it lies: moving it out of the `Result` would time a copy of the
+/// parser's output type, which a caller that reads the result in place never pays.
+fn ok<'r, T, E: std::fmt::Display>(parser: &str, r: &'r Result<T, E>) -> &'r T {
+    r.as_ref().unwrap_or_else(|e| panic!("{parser}: {e}"))
+}
+
+fn ours(value: &[u8], config: &ParserConfig) -> usize {
+    let parsed = config.parse(value);
+    let params = ok("registry-auth", &parsed)
+        .iter()
+        .map(|c| c.params().count())
+        .sum();
+    black_box(&parsed);
+    params
+}
+
+fn http_auth(value: &str) -> usize {
+    let parsed = http_auth::parse_challenges(value);
+    let params = ok("http-auth", &parsed)
+        .iter()
+        .map(|c| c.params.len())
+        .sum();
+    black_box(&parsed);
+    params
+}
+
+fn www_authenticate(raw: &Raw, schemes: &[&str]) -> usize {
+    let parsed = <WwwAuthenticate as Header>::parse_header(raw);
+    let map = ok("www-authenticate", &parsed);
+    let params = schemes
+        .iter()
+        .filter_map(|s| map.get_raw(s))
+        .flatten()
+        .map(|c| match c {
+            RawChallenge::Fields(f) => f.len(),
+            RawChallenge::Token68(_) => 0,
+        })
+        .sum();
+    black_box(&parsed);
+    params
+}
+
+/// The input, after proving that all three parsers accept it alike.
+fn checked(input: Input) -> (Input, Raw) {
+    let raw = Raw::from(input.value.as_bytes());
+    let got = [
+        ("registry-auth", ours(input.value.as_bytes(), &input.config)),
+        ("http-auth", http_auth(&input.value)),
+        ("www-authenticate", www_authenticate(&raw, input.schemes)),
+    ];
+    for (parser, params) in got {
+        assert_eq!(
+            params, input.params,
+            "{parser} read {params} params from {}, expected {}",
+            input.name, input.params
+        );
+    }
+    (input, raw)
+}
+
+fn parse(c: &mut Criterion) {
+    for input in [docker_hub(), insufficient_scope(), escapes(), many_params()] {
+        let (input, raw) = checked(input);
+        let mut group = c.benchmark_group(format!("parse/{}", input.name));
+        group.throughput(Throughput::Bytes(input.value.len() as u64));
+        let bytes = input.value.as_bytes();
+        group.bench_function("registry-auth", |b| {
+            b.iter(|| ours(black_box(bytes), &input.config))
+        });
+        group.bench_function("http-auth", |b| {
+            b.iter(|| http_auth(black_box(&input.value)))
+        });
+        group.bench_function("www-authenticate", |b| {
+            b.iter(|| www_authenticate(black_box(&raw), input.schemes))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, parse);
+criterion_main!(benches);
