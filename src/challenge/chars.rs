@@ -82,32 +82,34 @@ pub(crate) fn is_escapable(b: u8) -> bool {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of `x` is zero (exact as a yes/no answer).
+/// A high bit set in each byte of `x` that is zero. The lowest flagged byte is exact: a borrow
+/// only ever runs from a zero byte towards higher ones, so false flags sit above a true one.
 #[inline(always)]
-fn has_zero(x: u64) -> bool {
-    x.wrapping_sub(LO) & !x & HI != 0
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
 }
 
-/// Whether the word holds a byte that ends the fast path of a quoted string: a control byte
-/// (HTAB included, it is rare), DEL, `"` or `\`.
+/// A high bit set in each byte of the word that ends the fast path of a quoted string: a
+/// control byte (HTAB included, it is rare), DEL, `"` or `\`. Exact for the lowest such byte,
+/// like [`zero_bytes`]; combined with `|` so a word costs no branch.
 #[inline(always)]
-fn has_special(x: u64) -> bool {
+fn special_bytes(x: u64) -> u64 {
     // Bytes below 0x20: subtracting 0x20 from each borrows into the high bit exactly for them,
-    // once bytes with the high bit already set are masked out by `!x`.
-    let below_space = x.wrapping_sub(LO * 0x20) & !x & HI != 0;
+    // once bytes with the high bit already set (obs-text) are masked out by `!x`.
+    let below_space = x.wrapping_sub(LO * 0x20) & !x & HI;
     below_space
-        || has_zero(x ^ (LO * u64::from(b'"')))
-        || has_zero(x ^ (LO * u64::from(b'\\')))
-        || has_zero(x ^ (LO * 0x7f))
+        | zero_bytes(x ^ (LO * u64::from(b'"')))
+        | zero_bytes(x ^ (LO * u64::from(b'\\')))
+        | zero_bytes(x ^ (LO * 0x7f))
 }
 
-#[inline(always)]
+#[cfg(test)]
 fn is_plain_qd(b: u8) -> bool {
     b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\'
 }
 
 /// The index of the first byte of `s` that is not plain quoted-string text (see
-/// [`has_special`]), or `s.len()` when there is none.
+/// [`special_bytes`]), or `s.len()` when there is none.
 #[inline]
 pub(crate) fn find_quoted_special(s: &[u8]) -> usize {
     let mut i = 0;
@@ -115,14 +117,21 @@ pub(crate) fn find_quoted_special(s: &[u8]) -> usize {
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        if has_special(u64::from_le_bytes(word)) {
-            break;
+        let found = special_bytes(u64::from_le_bytes(word));
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    s.get(i..)
-        .and_then(|rest| rest.iter().position(|&b| !is_plain_qd(b)))
-        .map_or(s.len(), |p| i + p)
+    // The tail, padded with zero bytes: they are control bytes, so a match at or past the
+    // tail's length means the tail itself is plain.
+    let rest = chunks.remainder();
+    let mut word = [0u8; 8];
+    if let Some(head) = word.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    let at = (special_bytes(u64::from_le_bytes(word)).trailing_zeros() / 8) as usize;
+    i + at.min(rest.len())
 }
 
 /// The length of the longest prefix of `s` whose bytes are all in `mask`.

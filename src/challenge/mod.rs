@@ -208,7 +208,7 @@ impl<'c, 'a> Challenge<'c, 'a> {
         self.entries
             .get(1)
             .filter(|e| e.kind == Kind::Token68)
-            .and_then(|e| core::str::from_utf8(e.value.raw()).ok())
+            .and_then(|e| core::str::from_utf8(e.value().raw()).ok())
     }
 
     /// The parameters in order, names as received.
@@ -301,7 +301,7 @@ impl<'a> Iterator for Params<'_, 'a> {
             if first.kind == Kind::Param {
                 return Some(Param {
                     name: first.name,
-                    value: first.value,
+                    value: first.value(),
                 });
             }
         }

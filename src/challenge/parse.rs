@@ -100,14 +100,12 @@ impl Grammar {
 
     /// `token = 1*tchar`
     #[inline]
-    fn token<'a>(&self, i: &'a [u8], what: Expected) -> Res<'a, &'a str> {
+    fn token<'a>(&self, i: &'a [u8], what: Expected) -> Res<'a, &'a [u8]> {
         let n = span(i, TCHAR);
         let (tok, rest) = i.split_at_checked(n).ok_or_else(|| expected(i, what))?;
         if tok.is_empty() {
             return Err(expected(i, what));
         }
-        // tchar is ASCII, so this never fails; the error path only keeps the parser total.
-        let tok = core::str::from_utf8(tok).map_err(|_| expected(i, what))?;
         Ok((rest, tok))
     }
 
@@ -229,6 +227,10 @@ enum State {
 
 struct Driver<'a> {
     g: Grammar,
+    /// The current header value as text when it is valid UTF-8 (the usual case), and where it
+    /// starts: names are sliced out of it, so one validation per value replaces one per token.
+    text: Option<&'a str>,
+    base: usize,
     limits: super::Limits,
     state: State,
     out: Challenges<'a>,
@@ -237,6 +239,19 @@ struct Driver<'a> {
 }
 
 impl<'a> Driver<'a> {
+    /// A token of the current value as text (tokens are ASCII, so this never fails; the error
+    /// path only keeps the parser total).
+    fn text_of(&self, tok: &'a [u8], what: Expected) -> Result<&'a str, nom::Err<Fault>> {
+        let off = (tok.as_ptr() as usize).wrapping_sub(self.base);
+        match self
+            .text
+            .and_then(|t| t.get(off..off.wrapping_add(tok.len())))
+        {
+            Some(t) => Ok(t),
+            None => core::str::from_utf8(tok).map_err(|_| expected(tok, what)),
+        }
+    }
+
     fn push_scheme(&mut self, at: &'a [u8], scheme: &'a str) -> Result<(), nom::Err<Fault>> {
         if self.out.count + self.out.skipped.len() >= self.limits.max_challenges {
             return Err(limit(at, Limit::Challenges));
@@ -258,6 +273,7 @@ impl<'a> Driver<'a> {
             Expected::SchemeOrParam
         };
         let (after, tok) = g.token(i, what)?;
+        let tok = self.text_of(tok, what)?;
         let j = g.ows(after);
         if j.first() == Some(&b'=') {
             let (rest, value) = g.param_value(j)?;
@@ -297,6 +313,7 @@ impl<'a> Driver<'a> {
             }
         }
         let (after_name, name) = g.token(j, Expected::SchemeOrParam)?;
+        let name = self.text_of(name, Expected::SchemeOrParam)?;
         let (rest, value) = g.param_value(after_name)?;
         if self.limits.max_params == 0 {
             return Err(limit(j, Limit::Params));
@@ -348,6 +365,8 @@ where
         state: State::Start,
         out: Challenges::empty(),
         current: 0,
+        text: None,
+        base: 0,
     };
     let mut total: usize = 0;
     let mut end = None;
@@ -367,6 +386,8 @@ where
             });
         }
         end = Some(at(0));
+        d.text = core::str::from_utf8(line).ok();
+        d.base = line.as_ptr() as usize;
         let mut i = line;
         loop {
             i = d.g.separators(i);
@@ -436,7 +457,7 @@ mod tests {
     fn token_needs_at_least_one_tchar() {
         assert_eq!(
             g(false).token(b"Bearer x", Expected::AuthScheme).unwrap(),
-            (&b" x"[..], "Bearer")
+            (&b" x"[..], &b"Bearer"[..])
         );
         assert!(g(false).token(b"\"x\"", Expected::AuthScheme).is_err());
         assert!(g(false).token(b"", Expected::AuthScheme).is_err());
