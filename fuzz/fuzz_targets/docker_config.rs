@@ -1,0 +1,155 @@
+//! `DockerConfig::parse` on arbitrary bytes and on config files built from the input, then
+//! `lookup` for Docker Hub's aliases, other spellings and the file's own keys.
+//!
+//! Every password and token in a built file holds `FUZZSECRET`: the config's `Debug`, every
+//! lookup's `Debug` and every error's `Display` and `Debug` must never show it. Lookups must
+//! follow the documented precedence (a `credHelpers` entry, then `credsStore`, then `auths`),
+//! name helpers that stay on `PATH`, and answer the same for every spelling of a registry
+//! when only one `auths` key names it.
+#![no_main]
+
+#[path = "common/docker.rs"]
+mod docker;
+#[path = "common/gen.rs"]
+mod gen;
+
+use libfuzzer_sys::arbitrary::Unstructured;
+use libfuzzer_sys::fuzz_target;
+use registry_auth::docker_config::{DockerConfig, Lookup, DOCKER_HUB_SERVER, HELPER_PREFIX};
+
+use docker::{config_json, host_part, normalise, SECRET};
+use gen::{assert_one_line, flag};
+
+const ALIASES: [&[&str]; 3] = [
+    &[
+        "docker.io",
+        "index.docker.io",
+        "registry-1.docker.io",
+        "https://index.docker.io/v1/",
+        "Docker.IO",
+        "docker.io:443",
+        "https://registry-1.docker.io/v2/",
+    ],
+    &[
+        "registry.example.com",
+        "REGISTRY.example.com",
+        "https://registry.example.com/v2/",
+        "registry.example.com:443",
+        "http://registry.example.com:80",
+    ],
+    &[
+        "localhost:5000",
+        "http://localhost:5000/v2/",
+        "LOCALHOST:5000",
+    ],
+];
+
+fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    if flag(&mut u) {
+        let (json, keys) = config_json(&mut u);
+        match DockerConfig::parse(&json) {
+            Ok(config) => {
+                let debug = format!("{config:?}");
+                assert!(
+                    !debug.contains(SECRET),
+                    "config debug shows a secret: {debug}"
+                );
+                check_lookups(&config, &keys, true);
+            }
+            Err(e) => {
+                let shown = e.to_string();
+                assert_one_line("config error", &shown);
+                assert!(
+                    !shown.contains(SECRET),
+                    "config error shows a secret: {shown}"
+                );
+                assert!(!format!("{e:?}").contains(SECRET), "{e:?}");
+            }
+        }
+    } else {
+        match DockerConfig::parse(u.take_rest()) {
+            Ok(config) => check_lookups(&config, &[], false),
+            Err(e) => assert_one_line("config error", &e.to_string()),
+        }
+    }
+});
+
+fn is_helper_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| !c.is_control() && !c.is_whitespace() && c != '/' && c != '\\')
+}
+
+fn check_lookups(config: &DockerConfig, keys: &[String], planted: bool) {
+    let mut names: Vec<String> = keys.to_vec();
+    names.extend(config.auth_keys().map(String::from));
+    names.extend(config.cred_helpers().map(|(k, _)| k.to_string()));
+    names.extend(ALIASES.iter().flat_map(|g| g.iter().map(|s| s.to_string())));
+    for name in &names {
+        let found = config.lookup(name);
+        if planted {
+            let debug = format!("{found:?}");
+            assert!(
+                !debug.contains(SECRET),
+                "lookup debug shows a secret: {debug}"
+            );
+        }
+        let wanted = normalise(name);
+        let from_helpers = config
+            .cred_helpers()
+            .find(|(k, _)| normalise(k) == wanted)
+            .map(|(k, h)| (h, host_part(k).to_string()));
+        let from_store = config.creds_store().map(|h| (h, wanted.clone()));
+        match (&found, from_helpers.or(from_store)) {
+            (
+                Lookup::Helper {
+                    program,
+                    server_url,
+                },
+                Some((helper, url)),
+            ) => {
+                let name = program.strip_prefix(HELPER_PREFIX).expect("helper prefix");
+                assert_eq!(name, helper);
+                assert!(
+                    is_helper_name(name),
+                    "helper {program:?} is not a PATH name"
+                );
+                let url = if wanted == "docker.io" {
+                    DOCKER_HUB_SERVER.to_string()
+                } else {
+                    url
+                };
+                assert_eq!(*server_url, url, "server url for {name:?}");
+            }
+            (Lookup::Credentials(c), None) => assert!(!c.is_anonymous()),
+            (Lookup::Anonymous, None) => {}
+            (found, helper) => panic!("lookup({name:?}) = {found:?}, helper {helper:?}"),
+        }
+    }
+    // Every spelling of a registry finds the same, unless several keys name it (then the one
+    // written as asked wins, by design).
+    let input_groups: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| vec![k.clone(), k.to_ascii_uppercase()])
+        .collect();
+    let fixed_groups = ALIASES
+        .iter()
+        .map(|g| g.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    for group in input_groups.into_iter().chain(fixed_groups) {
+        let wanted = normalise(&group[0]);
+        if config
+            .auth_keys()
+            .filter(|k| normalise(k) == wanted)
+            .count()
+            > 1
+        {
+            continue;
+        }
+        let first = config.lookup(&group[0]);
+        for name in &group[1..] {
+            assert_eq!(config.lookup(name), first, "{name:?} and {:?}", group[0]);
+        }
+    }
+}
