@@ -153,3 +153,46 @@ fn many_params_spill_once_and_grow_geometrically() {
     // log2(1001 / 16) = 6 times. A count near 1000 would mean an allocation per parameter.
     assert!(n <= 10, "{n} allocations for 1000 params");
 }
+
+#[test]
+fn a_request_with_a_cached_token_allocates_nothing() {
+    use registry_auth::{Action, Authenticator, Config, Request, Response};
+    use std::time::Duration;
+
+    let url = "https://registry-1.docker.io/v2/library/alpine/manifests/latest";
+    let challenge = [("WWW-Authenticate", DOCKER_HUB)];
+    let token = br#"{"token":"t0k3n","expires_in":300}"#;
+    let now = Duration::from_secs(100);
+    let mut auth = Authenticator::new(Config::default());
+    // Warm up: learn the challenge, cache a token, and leave a flow slot (with its URL buffer)
+    // behind for reuse.
+    let id = auth.start(Request::get(url), now).unwrap();
+    loop {
+        match auth.poll(id) {
+            Action::Send(s) if s.authorization().is_none() => {
+                let r = Response::new(401).headers(&challenge);
+                auth.handle_response(id, r, now).unwrap();
+            }
+            Action::Send(_) => auth.handle_response(id, Response::new(200), now).unwrap(),
+            Action::Fetch(_) => {
+                let r = Response::new(200).body(token);
+                auth.handle_fetch_response(id, r, now).unwrap();
+            }
+            Action::Done => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    let (authorized, n) = allocations(|| {
+        let id = auth.start(Request::get(url), now).unwrap();
+        let Action::Send(send) = auth.poll(id) else {
+            panic!("a cached token is sent at once")
+        };
+        let authorized = send.authorization().is_some();
+        auth.handle_response(id, Response::new(200), now).unwrap();
+        assert!(matches!(auth.poll(id), Action::Done));
+        authorized
+    });
+    assert!(authorized);
+    // The header value is shared with the cache (reference counted), not copied.
+    assert_eq!(n, 0);
+}
