@@ -305,3 +305,59 @@ fn caller_authorization_is_kept_on_its_origin_and_dropped_after_leaving_it() {
         assert!(!headers.contains_key(http::header::AUTHORIZATION));
     }
 }
+
+#[test]
+fn a_response_is_accepted_only_for_a_request_the_flow_handed_out() {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+    let a = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    assert!(matches!(auth.poll(a), Action::Send(_)));
+    let h = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(a, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Fetch(f) if f.method() == registry_auth::Method::Post));
+    // The POST is refused: the GET fallback is pending but not yet handed out.
+    auth.handle_fetch_response(a, Response::new(405), secs(0))
+        .unwrap();
+    let token = token("t");
+    assert_eq!(
+        auth.handle_fetch_response(a, Response::new(200).body(&token), secs(0)),
+        Err(UsageError::UnexpectedResponse)
+    );
+    assert_eq!(
+        auth.handle_send_failed(a, secs(0)),
+        Err(UsageError::UnexpectedResponse)
+    );
+    assert!(matches!(auth.poll(a), Action::Fetch(f) if f.method() == registry_auth::Method::Get));
+    auth.handle_fetch_response(a, Response::new(200).body(&token), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Send(s) if s.authorization().is_some()));
+}
+
+#[test]
+fn the_get_fallback_goes_to_the_realm_of_the_post_even_if_the_registry_changed_its_challenge() {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+    let a = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let b = auth.start(Request::get(URL_B), secs(0)).unwrap();
+    assert!(matches!(auth.poll(a), Action::Send(_)));
+    assert!(matches!(auth.poll(b), Action::Send(_)));
+    let bearer = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(a, Response::new(401).headers(&bearer), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    // Meanwhile another flow hears a Basic challenge from the same registry.
+    let basic = [("WWW-Authenticate", &b"Basic realm=\"registry\""[..])];
+    auth.handle_response(b, Response::new(401).headers(&basic), secs(0))
+        .unwrap();
+    let _ = auth.poll(b);
+    auth.handle_fetch_response(a, Response::new(405), secs(0))
+        .unwrap();
+    match auth.poll(a) {
+        Action::Fetch(f) => assert!(
+            f.url().starts_with("https://auth.example.com/token?"),
+            "{f:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}

@@ -88,6 +88,11 @@ struct CachedToken {
 struct Fetch {
     id: u64,
     registry: usize,
+    /// The realm and service of the challenge the fetch answers; the registry's challenge may
+    /// change while the fetch is out (another flow's 401), and the fallback GET must go where
+    /// the POST went.
+    realm: String,
+    service: Option<String>,
     scopes: ScopeSet,
     opaque: Vec<String>,
 }
@@ -140,6 +145,9 @@ struct Flow {
     caller_auth: bool,
     state: State,
     sent: Sent,
+    /// Whether the pending Send or Fetch has been handed out by `poll`: a response is only
+    /// accepted for a request the driver was asked to make.
+    polled: bool,
     /// A token this flow fetched, used even if it is within the refresh margin.
     fresh: Option<u64>,
     sends: u32,
@@ -390,6 +398,7 @@ impl Authenticator {
             caller_auth: request.caller_authorized,
             state: State::Plan,
             sent: Sent::Nothing,
+            polled: false,
             fresh: None,
             sends: 0,
             token_requests: 0,
@@ -445,11 +454,13 @@ impl Authenticator {
                 }
                 State::AwaitSend(req) => {
                     let action = Action::Send(req.clone());
+                    flow.polled = true;
                     self.put(id, flow);
                     return action;
                 }
                 State::AwaitFetch { request, .. } => {
                     let action = Action::Fetch(request.clone());
+                    flow.polled = true;
                     self.put(id, flow);
                     return action;
                 }
@@ -480,7 +491,7 @@ impl Authenticator {
         self.input(
             id,
             now.into(),
-            |state| matches!(state, State::AwaitSend(_)),
+            |flow| flow.polled && matches!(flow.state, State::AwaitSend(_)),
             |auth, flow| auth.on_response(flow, &response),
         )
     }
@@ -498,7 +509,8 @@ impl Authenticator {
         now: impl Into<Now>,
     ) -> Result<(), UsageError> {
         let response = response.into();
-        let awaits_fetch = |state: &State| matches!(state, State::AwaitFetch { .. });
+        let awaits_fetch =
+            |flow: &Flow| flow.polled && matches!(flow.state, State::AwaitFetch { .. });
         self.input(id, now.into(), awaits_fetch, |auth, flow| {
             auth.on_fetch_response(flow, &response)
         })
@@ -509,12 +521,12 @@ impl Authenticator {
         &mut self,
         id: FlowId,
         now: Now,
-        accepts: impl FnOnce(&State) -> bool,
+        accepts: impl FnOnce(&Flow) -> bool,
         handle: impl FnOnce(&mut Self, &mut Flow),
     ) -> Result<(), UsageError> {
         self.clock.tick(now);
         let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
-        let result = if accepts(&flow.state) {
+        let result = if accepts(&flow) {
             handle(self, &mut flow);
             Ok(())
         } else {
@@ -539,6 +551,7 @@ impl Authenticator {
         self.clock.tick(now.into());
         let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
         let result = match &flow.state {
+            _ if !flow.polled => Err(UsageError::UnexpectedResponse),
             State::AwaitFetch { fetch, .. } => {
                 let fetch = *fetch;
                 self.end_fetch(fetch, None);
@@ -620,6 +633,7 @@ impl Authenticator {
             return Self::fail(flow, Error::LimitExceeded(LimitKind::Actions));
         }
         flow.sent = sent;
+        flow.polled = false;
         flow.state = State::AwaitSend(SendRequest {
             method: flow.method,
             url: flow.redirected.then(|| flow.url.clone()),
@@ -720,19 +734,30 @@ impl Authenticator {
     }
 
     fn start_fetch(&mut self, flow: &mut Flow, scopes: ScopeSet) {
-        let grant = self.choose_grant(flow.registry);
-        let request = match self.token_request(flow.registry, &scopes, &flow.opaque, grant) {
-            Ok(r) => r,
-            Err(e) => return Self::fail(flow, e),
+        let Some(Known::Bearer { realm, service }) = self
+            .registries
+            .get(flow.registry)
+            .and_then(|r| r.known.clone())
+        else {
+            return Self::fail(flow, Error::UnknownFlow);
         };
-        let id = self.next_id();
-        self.fetches.push(Fetch {
-            id,
+        let grant = self.choose_grant(flow.registry);
+        let fetch = Fetch {
+            id: self.next_id(),
             registry: flow.registry,
+            realm,
+            service,
             scopes,
             opaque: flow.opaque.clone(),
-        });
-        self.await_fetch(flow, id, request, grant);
+        };
+        match self.token_request(&fetch, grant) {
+            Ok(request) => {
+                let id = fetch.id;
+                self.fetches.push(fetch);
+                self.await_fetch(flow, id, request, grant);
+            }
+            Err(e) => Self::fail(flow, e),
+        }
     }
 
     fn await_fetch(&mut self, flow: &mut Flow, fetch: u64, request: TokenRequest, grant: Grant) {
@@ -741,6 +766,7 @@ impl Authenticator {
             self.end_fetch(fetch, None);
             return Self::fail(flow, Error::LimitExceeded(LimitKind::Actions));
         }
+        flow.polled = false;
         flow.state = State::AwaitFetch {
             fetch,
             request,
@@ -763,18 +789,12 @@ impl Authenticator {
         }
     }
 
-    /// Builds the token request for a registry's realm.
-    fn token_request(
-        &self,
-        registry: usize,
-        scopes: &ScopeSet,
-        opaque: &[String],
-        grant: Grant,
-    ) -> Result<TokenRequest, Error> {
+    /// Builds the token request of a fetch.
+    fn token_request(&self, fetch: &Fetch, grant: Grant) -> Result<TokenRequest, Error> {
+        let registry = fetch.registry;
+        let (realm, service, scopes, opaque) =
+            (&fetch.realm, &fetch.service, &fetch.scopes, &fetch.opaque);
         let reg = self.registries.get(registry).ok_or(Error::UnknownFlow)?;
-        let Some(Known::Bearer { realm, service }) = &reg.known else {
-            return Err(Error::UnknownFlow);
-        };
         check_realm(realm, &reg.origin, self.config.allow_insecure)?;
         let creds = self.cred(registry).map(|c| &c.creds);
         let scope_items = scopes
@@ -932,13 +952,11 @@ impl Authenticator {
             if let Some(r) = self.registries.get_mut(flow.registry) {
                 r.post_refused = true;
             }
-            let scopes = self
-                .fetches
-                .iter()
-                .find(|f| f.id == fetch)
-                .map(|f| (f.scopes.clone(), f.opaque.clone()));
-            let (scopes, opaque) = scopes.unwrap_or_default();
-            return match self.token_request(flow.registry, &scopes, &opaque, Grant::Get) {
+            let request = match self.fetches.iter().find(|f| f.id == fetch) {
+                Some(f) => self.token_request(f, Grant::Get),
+                None => Err(Error::UnknownFlow),
+            };
+            return match request {
                 Ok(request) => self.await_fetch(flow, fetch, request, Grant::Get),
                 Err(e) => {
                     self.end_fetch(fetch, Some(e.clone()));
@@ -946,14 +964,12 @@ impl Authenticator {
                 }
             };
         }
-        let realm = match self
-            .registries
-            .get(flow.registry)
-            .and_then(|r| r.known.clone())
-        {
-            Some(Known::Bearer { realm, .. }) => realm,
-            _ => String::new(),
-        };
+        let realm = self
+            .fetches
+            .iter()
+            .find(|f| f.id == fetch)
+            .map(|f| f.realm.clone())
+            .unwrap_or_default();
         let error = match parsed {
             Some(Ok(t)) => return self.accept_token(flow, fetch, &t),
             Some(Err(error)) => Error::MalformedToken { realm, error },
