@@ -209,6 +209,14 @@ impl ParserConfig {
         super::parse::parse(core::iter::once(value), self)
     }
 
+    /// Parses one header value given as text (what `&str`-based HTTP stacks hold).
+    ///
+    /// # Errors
+    /// A [`ParseError`] naming the byte offset and what was expected there.
+    pub fn parse_str<'a>(&self, value: &'a str) -> Result<Challenges<'a>, ParseError> {
+        super::parse::parse_text(core::iter::once(value), self)
+    }
+
     /// Parses every `WWW-Authenticate` value of one response, in order, as one list.
     ///
     /// The values mean what they would mean joined with `", "` (RFC 9110 section 5.3): a

@@ -68,6 +68,22 @@ impl<'a> Challenges<'a> {
         ParserConfig::strict().parse(value)
     }
 
+    /// Parses one header value given as text, strictly.
+    ///
+    /// ```
+    /// use registry_auth::challenge::Challenges;
+    ///
+    /// let list = Challenges::parse_str(r#"Basic realm="registry""#)?;
+    /// assert_eq!(list.iter().next().unwrap().basic()?.realm(), Some("registry"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ParseError`] with the byte offset and what the grammar expected there.
+    pub fn parse_str(value: &'a str) -> Result<Self, ParseError> {
+        ParserConfig::strict().parse_str(value)
+    }
+
     /// Parses every `WWW-Authenticate` value of one response strictly, as one list.
     ///
     /// ```

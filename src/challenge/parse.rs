@@ -300,27 +300,57 @@ impl<'a> Driver<'a> {
             // `Bearer"x"`: something glued to the scheme.
             return Err(expected(j, Expected::CommaOrEnd));
         }
-        if let Ok((rest, t68)) = g.token68(j) {
-            let rest = g.ows(rest);
-            // `Basic realm=, charset=x` reads as an empty `realm` under the empty-value
-            // leniency: a token68 cannot be followed by parameters anyway.
-            let empty_param =
-                g.empty_unquoted_values && t68.ends_with(b"=") && g.starts_param(tail(rest, 1));
-            if matches!(rest.first(), None | Some(b',')) && !empty_param {
-                self.out.entries.push(Entry::token68(t68));
-                self.state = State::Token68;
-                return Ok(rest);
+        // A parameter (`name=value`, the common case) is read directly; only what cannot be
+        // one is tried as a token68, so the first name is not scanned twice.
+        if let Ok((after_name, name)) = g.token(j, Expected::SchemeOrParam) {
+            let eq = g.ows(after_name);
+            let value = g.ows(tail(eq, 1));
+            let param_like = eq.first() == Some(&b'=')
+                && match value.first() {
+                    Some(b'"') => true,
+                    Some(&b) => b != b'=' && is_tchar(b),
+                    None => false,
+                };
+            if param_like {
+                let name = self.text_of(name, Expected::SchemeOrParam)?;
+                let (rest, value) = g.value(value)?;
+                return self.first_param(j, name, value, rest);
+            }
+        }
+        {
+            if let Ok((rest, t68)) = g.token68(j) {
+                let rest = g.ows(rest);
+                // `Basic realm=, charset=x` reads as an empty `realm` under the empty-value
+                // leniency: a token68 cannot be followed by parameters anyway.
+                let empty_param =
+                    g.empty_unquoted_values && t68.ends_with(b"=") && g.starts_param(tail(rest, 1));
+                if matches!(rest.first(), None | Some(b',')) && !empty_param {
+                    self.out.entries.push(Entry::token68(t68));
+                    self.state = State::Token68;
+                    return Ok(rest);
+                }
             }
         }
         let (after_name, name) = g.token(j, Expected::SchemeOrParam)?;
         let name = self.text_of(name, Expected::SchemeOrParam)?;
         let (rest, value) = g.param_value(after_name)?;
+        self.first_param(j, name, value, rest)
+    }
+
+    /// Records the first parameter of a challenge and checks what follows it.
+    fn first_param(
+        &mut self,
+        at: &'a [u8],
+        name: &'a str,
+        value: Value<'a>,
+        rest: &'a [u8],
+    ) -> Result<&'a [u8], nom::Err<Fault>> {
         if self.limits.max_params == 0 {
-            return Err(limit(j, Limit::Params));
+            return Err(limit(at, Limit::Params));
         }
         self.out.entries.push(Entry::param(name, value));
         self.state = State::Params { params: 1 };
-        g.element_end(rest)
+        self.g.element_end(rest)
     }
 
     /// Drops the challenge being read and skips to the end of the current list element.
@@ -354,6 +384,24 @@ pub(super) fn parse<'a, I>(values: I, config: &ParserConfig) -> Result<Challenge
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
+    parse_values(values.into_iter().map(|v| (v, None)), config)
+}
+
+/// Like [`parse`] for values known to be text: names are sliced from them without validation.
+pub(super) fn parse_text<'a, I>(
+    values: I,
+    config: &ParserConfig,
+) -> Result<Challenges<'a>, ParseError>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    parse_values(values.into_iter().map(|v| (v.as_bytes(), Some(v))), config)
+}
+
+fn parse_values<'a, I>(values: I, config: &ParserConfig) -> Result<Challenges<'a>, ParseError>
+where
+    I: Iterator<Item = (&'a [u8], Option<&'a str>)>,
+{
     let mut d = Driver {
         g: Grammar {
             missing_commas: config.missing_commas,
@@ -370,7 +418,7 @@ where
     };
     let mut total: usize = 0;
     let mut end = None;
-    for (index, line) in values.into_iter().enumerate() {
+    for (index, (line, text)) in values.enumerate() {
         let at = |rest: usize| ParseError {
             value: index,
             offset: line.len().saturating_sub(rest),
@@ -386,7 +434,7 @@ where
             });
         }
         end = Some(at(0));
-        d.text = core::str::from_utf8(line).ok();
+        d.text = text.or_else(|| core::str::from_utf8(line).ok());
         d.base = line.as_ptr() as usize;
         let mut i = line;
         loop {
