@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hyperx::header::{Header, Raw};
-use registry_auth::challenge::{Limits, ParserConfig};
+use registry_auth::challenge::{Challenges, Limits, ParseError, ParserConfig};
 use www_authenticate::{RawChallenge, WwwAuthenticate};
 
 /// One benchmark input and what every parser must make of it.
@@ -104,14 +104,23 @@ fn ok<'r, T, E: std::fmt::Display>(parser: &str, r: &'r Result<T, E>) -> &'r T {
     r.as_ref().unwrap_or_else(|e| panic!("{parser}: {e}"))
 }
 
-fn ours(value: &[u8], config: &ParserConfig) -> usize {
-    let parsed = config.parse(value);
-    let params = ok("registry-auth", &parsed)
+fn count_ours(parsed: &Result<Challenges<'_>, ParseError>) -> usize {
+    let params = ok("registry-auth", parsed)
         .iter()
         .map(|c| c.params().count())
         .sum();
-    black_box(&parsed);
+    black_box(parsed);
     params
+}
+
+/// From bytes, as `http::HeaderValue::as_bytes` gives them (validated as UTF-8 by the parser).
+fn ours(value: &[u8], config: &ParserConfig) -> usize {
+    count_ours(&config.parse(value))
+}
+
+/// From text, as http-auth takes it: the same starting point as the other parsers.
+fn ours_str(value: &str, config: &ParserConfig) -> usize {
+    count_ours(&config.parse_str(value))
 }
 
 fn http_auth(value: &str) -> usize {
@@ -145,6 +154,7 @@ fn checked(input: Input) -> (Input, Raw) {
     let raw = Raw::from(input.value.as_bytes());
     let got = [
         ("registry-auth", ours(input.value.as_bytes(), &input.config)),
+        ("registry-auth (str)", ours_str(&input.value, &input.config)),
         ("http-auth", http_auth(&input.value)),
         ("www-authenticate", www_authenticate(&raw, input.schemes)),
     ];
@@ -166,6 +176,9 @@ fn parse(c: &mut Criterion) {
         let bytes = input.value.as_bytes();
         group.bench_function("registry-auth", |b| {
             b.iter(|| ours(black_box(bytes), &input.config))
+        });
+        group.bench_function("registry-auth-str", |b| {
+            b.iter(|| ours_str(black_box(&input.value), &input.config))
         });
         group.bench_function("http-auth", |b| {
             b.iter(|| http_auth(black_box(&input.value)))
