@@ -263,6 +263,7 @@ impl<'a> Iterator for HeaderValues<'a> {
 /// Pass either the time elapsed since any fixed point of your choosing (`Duration`), or, with
 /// the `std` feature, a `std::time::Instant`. Use one kind for the life of an
 /// [`Authenticator`](crate::Authenticator). Time that goes backwards is read as no time passing.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Now {
     /// Time since a fixed point chosen by the caller.
