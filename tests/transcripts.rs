@@ -5,6 +5,8 @@
 mod support;
 
 use registry_auth::{Authenticator, Config, Credentials, Method, Request, Scope};
+use std::time::Duration;
+
 use support::{resp, run, secs, Canned};
 
 const HUB: &str = "https://registry-1.docker.io";
@@ -24,6 +26,11 @@ fn reg_challenge(scope: &str) -> String {
 
 const REG: &str = "https://registry.example.com";
 
+/// Drives a GET of `url` to its end (see [`run`]).
+fn get(auth: &mut Authenticator, url: &str, at: Duration, responses: Vec<Canned>) -> Vec<String> {
+    run(auth, Request::get(url), url, at, responses)
+}
+
 fn default_auth() -> Authenticator {
     Authenticator::new(Config::default())
 }
@@ -32,9 +39,8 @@ fn default_auth() -> Authenticator {
 fn anonymous_bearer_docker_hub_takes_scope_from_the_path() {
     let mut auth = default_auth();
     let url = hub_manifest("library/alpine");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -109,9 +115,8 @@ fn bearer_is_preferred_over_basic_and_unknown_schemes_are_ignored() {
         Credentials::basic("alice", "s3cret"),
     );
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -137,9 +142,8 @@ fn bearer_is_preferred_over_basic_and_unknown_schemes_are_ignored() {
 fn no_supported_scheme_names_what_was_offered() {
     let mut auth = default_auth();
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![resp(401)
@@ -150,13 +154,7 @@ fn no_supported_scheme_names_what_was_offered() {
         t[1],
         "failed: no supported challenge: registry offered Negotiate, Digest"
     );
-    let t = run(
-        &mut auth,
-        Request::get(&url),
-        &url,
-        secs(0),
-        vec![resp(401)],
-    );
+    let t = get(&mut auth, &url, secs(0), vec![resp(401)]);
     assert_eq!(t[1], "failed: 401 without a www-authenticate challenge");
 }
 
@@ -170,9 +168,8 @@ fn basic_challenge_is_answered_with_basic_to_the_registry_ecr_style() {
     let url = "https://123.dkr.ecr.us-east-1.amazonaws.com/v2/app/manifests/1";
     let challenge =
         r#"Basic realm="https://123.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com""#;
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(url),
         url,
         secs(0),
         vec![resp(401).challenge(challenge), resp(200)],
@@ -186,7 +183,7 @@ fn basic_challenge_is_answered_with_basic_to_the_registry_ecr_style() {
         ]
     );
     // The registry is now known to want Basic: later requests carry it at once.
-    let t = run(&mut auth, Request::get(url), url, secs(1), vec![resp(200)]);
+    let t = get(&mut auth, url, secs(1), vec![resp(200)]);
     assert_eq!(t, [format!("send GET {url} auth={ALICE}"), "done".into()]);
 }
 
@@ -194,9 +191,8 @@ fn basic_challenge_is_answered_with_basic_to_the_registry_ecr_style() {
 fn basic_challenge_without_credentials_fails_clearly() {
     let mut auth = default_auth();
     let url = "https://nexus.example.com/v2/app/manifests/1";
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(url),
         url,
         secs(0),
         vec![resp(401).challenge("BASIC realm=\"Sonatype Nexus Repository Manager\"")],
@@ -212,9 +208,8 @@ fn rejected_basic_credentials_end_the_flow_without_a_loop() {
     let mut auth = default_auth();
     auth.set_credentials("nexus.example.com", Credentials::basic("alice", "s3cret"));
     let url = "https://nexus.example.com/v2/app/manifests/1";
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(url),
         url,
         secs(0),
         vec![
@@ -236,9 +231,8 @@ fn identity_token_uses_oauth2_refresh_token_grant() {
     let mut auth = default_auth();
     auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -270,9 +264,8 @@ fn password_grant_is_used_when_configured() {
         Credentials::basic("alice", "s3cret"),
     );
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -286,9 +279,8 @@ fn password_grant_is_used_when_configured() {
         "fetch POST https://auth.example.com/token auth=none body=grant_type=password&username=alice&password=s3cret&access_type=offline&service=registry.example.com&client_id=registry-auth&scope=repository%3Aa%3Apull"
     );
     // The refresh token is kept: the next token request (after expiry) refreshes with it.
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(120),
         vec![
@@ -314,9 +306,8 @@ fn refresh_token_from_a_get_response_is_kept_for_later_refreshes() {
         Credentials::basic("alice", "s3cret"),
     );
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -327,9 +318,8 @@ fn refresh_token_from_a_get_response_is_kept_for_later_refreshes() {
     );
     assert_eq!(t[1], format!("fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Aa%3Apull&account=alice&offline_token=true&client_id=registry-auth auth={ALICE}"));
     let other = format!("{REG}/v2/b/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&other),
         &other,
         secs(1),
         vec![resp(200).body(r#"{"access_token":"t2"}"#), resp(200)],
@@ -350,9 +340,8 @@ fn post_falls_back_to_get_on_404_405_400_401_and_non_json() {
         auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
         let url = format!("{REG}/v2/a/manifests/1");
         let status = refusal.status;
-        let t = run(
+        let t = get(
             &mut auth,
-            Request::get(&url),
             &url,
             secs(0),
             vec![
@@ -371,9 +360,8 @@ fn post_falls_back_to_get_on_404_405_400_401_and_non_json() {
         assert_eq!(t[3], format!("send GET {url} auth=Bearer t1"));
         // The realm is remembered as GET-only.
         let other = format!("{REG}/v2/b/manifests/1");
-        let t = run(
+        let t = get(
             &mut auth,
-            Request::get(&other),
             &other,
             secs(1),
             vec![Canned::token("t2", 300), resp(200)],
@@ -387,9 +375,8 @@ fn post_never_falls_back_on_5xx() {
     let mut auth = default_auth();
     auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -411,20 +398,13 @@ fn registry_token_is_sent_as_is_and_a_rejection_is_final() {
         Credentials::registry_token("regtok"),
     );
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
-        &mut auth,
-        Request::get(&url),
-        &url,
-        secs(0),
-        vec![resp(200)],
-    );
+    let t = get(&mut auth, &url, secs(0), vec![resp(200)]);
     assert_eq!(
         t,
         [format!("send GET {url} auth=Bearer regtok"), "done".into()]
     );
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![resp(401).challenge(&reg_challenge("repository:a:pull"))],
@@ -468,9 +448,8 @@ fn harbor_basic_answer_to_an_under_scoped_token_retries_with_basic() {
 fn second_repository_is_authenticated_pre_emptively_without_a_401() {
     let mut auth = default_auth();
     let a = hub_manifest("library/alpine");
-    run(
+    get(
         &mut auth,
-        Request::get(&a),
         &a,
         secs(0),
         vec![
@@ -480,9 +459,8 @@ fn second_repository_is_authenticated_pre_emptively_without_a_401() {
         ],
     );
     let b = hub_manifest("library/busybox");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&b),
         &b,
         secs(1),
         vec![Canned::token("t2", 300), resp(200)],
@@ -501,9 +479,8 @@ fn second_repository_is_authenticated_pre_emptively_without_a_401() {
 fn cached_token_is_reused_while_it_covers_the_request_and_is_fresh() {
     let mut auth = Authenticator::new(Config::default().refresh_margin(secs(30)));
     let url = format!("{REG}/v2/a/manifests/1");
-    run(
+    get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(1000),
         vec![
@@ -514,30 +491,17 @@ fn cached_token_is_reused_while_it_covers_the_request_and_is_fresh() {
     );
     // A blob of the same repository: covered.
     let blob = format!("{REG}/v2/a/blobs/sha256:00");
-    let t = run(
-        &mut auth,
-        Request::get(&blob),
-        &blob,
-        secs(1100),
-        vec![resp(200)],
-    );
+    let t = get(&mut auth, &blob, secs(1100), vec![resp(200)]);
     assert_eq!(
         t,
         [format!("send GET {blob} auth=Bearer t1"), "done".into()]
     );
     // 269 s after issue the token has 31 s left: still used.
-    let t = run(
-        &mut auth,
-        Request::get(&url),
-        &url,
-        secs(1269),
-        vec![resp(200)],
-    );
+    let t = get(&mut auth, &url, secs(1269), vec![resp(200)]);
     assert_eq!(t[0], format!("send GET {url} auth=Bearer t1"));
     // 271 s after issue it is inside the 30 s margin: refreshed before sending.
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(1271),
         vec![Canned::token("t2", 300), resp(200)],
@@ -559,9 +523,8 @@ fn cached_token_is_reused_while_it_covers_the_request_and_is_fresh() {
 fn short_or_missing_expires_in_counts_as_sixty_seconds() {
     let mut auth = Authenticator::new(Config::default().refresh_margin(secs(0)));
     let url = format!("{REG}/v2/a/manifests/1");
-    run(
+    get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -570,17 +533,10 @@ fn short_or_missing_expires_in_counts_as_sixty_seconds() {
             resp(200),
         ],
     );
-    let t = run(
-        &mut auth,
-        Request::get(&url),
-        &url,
-        secs(59),
-        vec![resp(200)],
-    );
+    let t = get(&mut auth, &url, secs(59), vec![resp(200)]);
     assert_eq!(t[0], format!("send GET {url} auth=Bearer t1"));
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(60),
         vec![Canned::token("t2", 300), resp(200)],
@@ -593,17 +549,15 @@ fn a_401_on_a_cached_token_drops_it_and_fetches_once() {
     let mut auth = default_auth();
     let url = format!("{REG}/v2/a/manifests/1");
     let c = reg_challenge("repository:a:pull");
-    run(
+    get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![resp(401).challenge(&c), Canned::token("t1", 300), resp(200)],
     );
     let invalid = format!("{c},error=\"invalid_token\"");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(10),
         vec![
@@ -622,9 +576,8 @@ fn a_401_on_a_cached_token_drops_it_and_fetches_once() {
         ]
     );
     // A second rejection of the fresh token is final.
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(11),
         vec![
@@ -701,9 +654,8 @@ fn insufficient_scope_after_a_partial_grant_fails_after_one_retry_with_the_regis
 fn insufficient_scope_on_a_cached_token_widens_then_a_second_rejection_is_final() {
     let mut auth = default_auth();
     let url = format!("{REG}/v2/a/manifests/1");
-    run(
+    get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -716,9 +668,8 @@ fn insufficient_scope_on_a_cached_token_widens_then_a_second_rejection_is_final(
         "{},error=\"insufficient_scope\"",
         reg_challenge("repository:a:pull repository:b:pull")
     );
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(1),
         vec![
@@ -788,9 +739,8 @@ fn stale_on_403_switch_refreshes_once_and_is_off_by_default() {
     let c = r#"Bearer realm="https://123.dkr.ecr.us-east-1.amazonaws.com/token",service="ecr""#;
     for (switch, expect_retry) in [(false, false), (true, true)] {
         let mut auth = Authenticator::new(Config::default().stale_on_403_400(switch));
-        run(
+        get(
             &mut auth,
-            Request::get(url),
             url,
             secs(0),
             vec![resp(401).challenge(c), Canned::token("t1", 300), resp(200)],
@@ -800,7 +750,7 @@ fn stale_on_403_switch_refreshes_once_and_is_off_by_default() {
         } else {
             vec![resp(403)]
         };
-        let t = run(&mut auth, Request::get(url), url, secs(1), script);
+        let t = get(&mut auth, url, secs(1), script);
         assert_eq!(t.len(), if expect_retry { 4 } else { 2 }, "{t:?}");
         assert_eq!(t.last().unwrap(), "done");
     }
@@ -810,9 +760,8 @@ fn stale_on_403_switch_refreshes_once_and_is_off_by_default() {
 fn redirects_keep_authorization_only_on_the_same_origin() {
     let mut auth = default_auth();
     let url = format!("{REG}/v2/a/blobs/sha256:00");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -842,13 +791,7 @@ fn redirects_are_bounded() {
     let mut auth = Authenticator::new(Config::default().max_redirects(2));
     let url = format!("{REG}/v2/a/blobs/sha256:00");
     let loc = |n: u8| resp(302).header("Location", &format!("/hop{n}"));
-    let t = run(
-        &mut auth,
-        Request::get(&url),
-        &url,
-        secs(0),
-        vec![loc(1), loc(2), loc(3)],
-    );
+    let t = get(&mut auth, &url, secs(0), vec![loc(1), loc(2), loc(3)]);
     assert_eq!(t.last().unwrap(), "failed: too many redirects");
     assert_eq!(t.len(), 4);
 }
@@ -881,9 +824,8 @@ fn realm_policy_refusals_name_the_rule() {
         let mut auth = default_auth();
         auth.set_credentials(registry, Credentials::basic("alice", "s3cret"));
         let url = format!("{registry}/v2/a/manifests/1");
-        let t = run(
+        let t = get(
             &mut auth,
-            Request::get(&url),
             &url,
             secs(0),
             vec![resp(401).challenge(challenge)],
@@ -901,9 +843,8 @@ fn insecure_mode_allows_http_registry_and_realm_on_its_host() {
     let mut auth = Authenticator::new(Config::default().allow_insecure(true));
     auth.set_credentials("127.0.0.1:5000", Credentials::basic("alice", "s3cret"));
     let url = "http://127.0.0.1:5000/v2/a/manifests/1";
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(url),
         url,
         secs(0),
         vec![
@@ -925,9 +866,8 @@ fn credentials_go_only_to_their_registry() {
     );
     // Another registry, anonymous, whose challenge names the first registry's realm.
     let url = "https://evil.example.org/v2/a/manifests/1";
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(url),
         url,
         secs(0),
         vec![
@@ -963,9 +903,8 @@ fn token_endpoint_rejection_quotes_the_realm_and_its_message() {
         Credentials::basic("alice", "s3cret"),
     );
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -985,9 +924,8 @@ fn token_endpoint_rejection_quotes_the_realm_and_its_message() {
 fn malformed_token_response_names_the_field() {
     let mut auth = default_auth();
     let url = format!("{REG}/v2/a/manifests/1");
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -1027,9 +965,8 @@ fn challenges_seen_in_the_wild_drive_the_same_flow() {
     for (challenge, fetch) in cases {
         let mut auth = default_auth();
         let url = format!("{REG}/v2/a/manifests/1");
-        let t = run(
+        let t = get(
             &mut auth,
-            Request::get(&url),
             &url,
             secs(0),
             vec![
@@ -1051,9 +988,8 @@ fn the_longest_flow_reaches_the_documented_bound_and_stops() {
     auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
     let c = reg_challenge("repository:a:pull");
-    run(
+    get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(0),
         vec![
@@ -1066,9 +1002,8 @@ fn the_longest_flow_reaches_the_documented_bound_and_stops() {
         "{},error=\"insufficient_scope\"",
         reg_challenge("repository:a:pull repository:b:pull")
     );
-    let t = run(
+    let t = get(
         &mut auth,
-        Request::get(&url),
         &url,
         secs(1),
         vec![
@@ -1102,9 +1037,8 @@ fn docker_hub_credentials_set_under_any_of_its_names_reach_its_api_host() {
         let mut auth = default_auth();
         auth.set_credentials(name, Credentials::basic("alice", "s3cret"));
         let url = hub_manifest("alice/private");
-        let t = run(
+        let t = get(
             &mut auth,
-            Request::get(&url),
             &url,
             secs(0),
             vec![
