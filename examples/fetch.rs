@@ -28,14 +28,16 @@
 //! - `--docker-config PATH`: without command-line credentials, every registry takes its
 //!   credentials from this Docker `config.json` / Podman `auth.json`, running the credential
 //!   helpers it names (`docker-credential-NAME` on `PATH`, 10 s timeout) once per registry.
-//!   Without the option the file is found as Docker and Podman find it: `$REGISTRY_AUTH_FILE`,
-//!   `$DOCKER_CONFIG/config.json`, `$XDG_RUNTIME_DIR/containers/auth.json`,
-//!   `~/.docker/config.json`. A file given with `--docker-config` that cannot be read or parsed
+//!   Without the option the files are found as Podman finds them: `$REGISTRY_AUTH_FILE` alone
+//!   when set, else `$XDG_RUNTIME_DIR/containers/auth.json`,
+//!   `~/.config/containers/auth.json` and `$DOCKER_CONFIG/config.json` (or
+//!   `~/.docker/config.json`), each asked in turn for a registry the earlier ones know nothing
+//!   about. A file given with `--docker-config` that cannot be read or parsed
 //!   is a usage error; a discovered one only warns (`warning: ...` on standard error) and is
 //!   ignored, since the user never asked for it. A credential helper that fails prints
-//!   `error: <registry>: <why>` (never its output, where the secret would be) and that
-//!   registry is fetched anonymously: a public image still comes, and the exit status still
-//!   reports the failure.
+//!   `warning: <registry>: <why>` (never its output, where the secret would be) and that
+//!   registry is fetched anonymously: a public image still comes, and the exit status speaks
+//!   for the arguments alone.
 //! - `--insecure`: allow plain-`http` registries, and realms on them, to receive credentials
 //!   and tokens (a local test registry); image references on loopback registries use `http`.
 //! - `--scope repository:team/app:pull`: scopes to ask for beyond what each URL implies.
@@ -403,14 +405,14 @@ fn registries(targets: &[Target]) -> BTreeSet<&str> {
 // ---- the Docker config --------------------------------------------------------------------
 
 /// The config given with `--docker-config` (`Err`: the usage error), or when `discover`,
-/// the first one found where Docker and Podman look.
+/// every file Docker and Podman use, layered in the order Podman asks them.
 fn load_docker_config(
     explicit: Option<&PathBuf>,
     discover: bool,
 ) -> Result<Option<DockerConfig>, String> {
     match explicit {
         Some(path) => match host::load_config_from([path.clone()]) {
-            Ok(Some((_, config))) => Ok(Some(config)),
+            Ok(Some((_paths, config))) => Ok(Some(config)),
             // The loader skips missing files, which is right for the search, not for a path
             // the user named.
             Ok(None) => Err(format!(
@@ -526,8 +528,9 @@ fn fetch(
                     .ok_or("the machine finished before any response")?;
                 if !last.complete {
                     return Err(format!(
-                        "{} response body is larger than {FINAL_BODY_LIMIT} bytes",
-                        last.status
+                        "{} response body is larger than {} bytes",
+                        last.status,
+                        body_limit(last.status)
                     ));
                 }
                 return Ok(last);
@@ -549,6 +552,15 @@ fn fetch(
                 return Err(format!("unsupported action {other:?}"));
             }
         }
+    }
+}
+
+/// How much of a response to the caller's request is read: all of an answer (up to a sane
+/// cap), and only as much of a challenge, refusal or redirect as an error message can quote.
+fn body_limit(status: u16) -> usize {
+    match status {
+        401 | 403 | 300..=399 => ERROR_BODY_LIMIT,
+        _ => FINAL_BODY_LIMIT,
     }
 }
 
@@ -579,10 +591,6 @@ impl Flow<'_> {
             send.apply_to(&mut headers);
         }
         let body = request_body(send.method());
-        let limit = |status| match status {
-            401 | 403 | 300..=399 => ERROR_BODY_LIMIT,
-            _ => FINAL_BODY_LIMIT,
-        };
         let result = exchange(
             self.agent,
             self.trace,
@@ -590,7 +598,7 @@ impl Flow<'_> {
             target,
             headers,
             body,
-            limit,
+            body_limit,
         );
         match result {
             Ok(r) => {

@@ -128,8 +128,8 @@ pub enum HelperErrorKind {
     Failed {
         /// The exit status.
         exit_code: i32,
-        /// The first line of its standard error (or, when that is empty, of a standard output
-        /// that is not JSON), control characters removed, cut after 200 characters.
+        /// The first line of its standard error, control characters removed, cut after 200
+        /// characters; empty when it printed nothing there. Standard output is never quoted.
         message: String,
     },
     /// The helper printed more than [`MAX_HELPER_OUTPUT`] bytes.
@@ -347,17 +347,14 @@ impl CredentialResolver {
                 Credentials::Anonymous
             }
             Some(code) => {
-                let mut message = first_line(stderr);
-                // Go helpers print their errors on standard output; a JSON-looking output is
-                // not repeated, since it would be where a secret is.
-                if message.is_empty() && !stdout.iter().any(|b| matches!(b, b'{' | b'[' | b'"')) {
-                    message = first_line(stdout);
-                }
+                // Only standard error is quoted. Go helpers print their errors on standard
+                // output, but that is also where a secret is, in whatever shape a broken
+                // helper chose: no filter can tell the two apart.
                 return Err(HelperError::new(
                     program,
                     HelperErrorKind::Failed {
                         exit_code: code,
-                        message,
+                        message: first_line(stderr),
                     },
                 ));
             }

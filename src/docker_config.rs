@@ -48,6 +48,7 @@
 //! ignored, and so is `email`.
 
 use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -232,6 +233,9 @@ pub struct DockerConfig {
     auths: Vec<AuthEntry>,
     creds_store: Option<String>,
     cred_helpers: Vec<HelperEntry>,
+    /// The next file to ask, for registries this one has nothing for (see
+    /// [`DockerConfig::with_fallback`]).
+    fallback: Option<Box<DockerConfig>>,
 }
 
 /// A field by name, as Go's `encoding/json` finds it: the exact name first, else any name that
@@ -290,12 +294,27 @@ fn host_part(name: &str) -> &str {
 
 /// The name registries are compared by (and resolver caches keyed by): host in lowercase,
 /// default port dropped, Docker Hub's aliases folded into `docker.io`.
+///
+/// A name carries no scheme to tell the ports apart, so `:443` and `:80` are both dropped, as
+/// Docker does; the machine keys a request's origin with [`origin_key`] instead, which drops
+/// only the port that is the default for the request's scheme.
 pub(crate) fn normalise(name: &str) -> String {
     let host = host_part(name).to_ascii_lowercase();
     let host = match host.rsplit_once(':') {
         Some((h, "443" | "80")) if !h.is_empty() => h.to_owned(),
         _ => host,
     };
+    fold_docker_hub(host)
+}
+
+/// The key of an origin already written as `host[:port]` without its scheme's default port
+/// (lower-case host): Docker Hub's aliases folded, any other port kept. `https://r:80` is not
+/// the registry `r`, so it does not get `r`'s credentials.
+pub(crate) fn origin_key(registry_name: String) -> String {
+    fold_docker_hub(registry_name)
+}
+
+fn fold_docker_hub(host: String) -> String {
     if is_docker_hub(&host) {
         String::from("docker.io")
     } else {
@@ -303,10 +322,11 @@ pub(crate) fn normalise(name: &str) -> String {
     }
 }
 
+/// Docker Hub's registry names: `docker.io` and the hosts that serve or used to serve its API.
 fn is_docker_hub(normalised_host: &str) -> bool {
     matches!(
         normalised_host,
-        "docker.io" | "index.docker.io" | "registry-1.docker.io"
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com"
     )
 }
 
@@ -461,7 +481,36 @@ impl DockerConfig {
             auths,
             creds_store,
             cred_helpers,
+            fallback: None,
         })
+    }
+
+    /// This config, then `lower` for every registry this one (and the fallbacks it already
+    /// has) holds nothing for: how Podman reads its several auth files, asking each in turn
+    /// until one has an answer for the registry. `lower` goes after the last fallback.
+    ///
+    /// A config with a `credsStore` answers for every registry, so nothing after it is asked.
+    ///
+    /// ```
+    /// use registry_auth::docker_config::{DockerConfig, Lookup};
+    /// use registry_auth::Credentials;
+    ///
+    /// let podman = DockerConfig::parse(br#"{"auths":{"quay.io":{"auth":"cTpw"}}}"#)?;
+    /// let docker = DockerConfig::parse(br#"{"auths":{"quay.io":{"auth":"ZDpw"},"ghcr.io":{"auth":"ZzpodWI="}}}"#)?;
+    /// let both = podman.with_fallback(docker);
+    /// assert_eq!(both.lookup("quay.io"), Lookup::Credentials(Credentials::basic("q", "p")));
+    /// assert_eq!(both.lookup("ghcr.io"), Lookup::Credentials(Credentials::basic("g", "hub")));
+    /// assert_eq!(both.lookup("docker.io"), Lookup::Anonymous);
+    /// # Ok::<(), registry_auth::docker_config::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn with_fallback(mut self, lower: DockerConfig) -> Self {
+        let mut slot = &mut self.fallback;
+        while let Some(next) = slot {
+            slot = &mut next.fallback;
+        }
+        *slot = Some(Box::new(lower));
+        self
     }
 
     /// The default credential store (`credsStore`), if any: `desktop`, `osxkeychain`, `pass`...
@@ -498,8 +547,26 @@ impl DockerConfig {
     /// first in sorted order.
     ///
     /// The helper's `server_url` is [`DOCKER_HUB_SERVER`] for Docker Hub; otherwise the
-    /// `credHelpers` key's `host[:port]` as written, or for `credsStore` the normalised host.
+    /// `credHelpers` key's `host[:port]` as written, or for `credsStore` the `host[:port]` of
+    /// `registry` as written (scheme and path removed).
+    ///
+    /// When this config has nothing for the registry, its fallbacks are asked in order (see
+    /// [`with_fallback`](Self::with_fallback)).
     pub fn lookup(&self, registry: &str) -> Lookup {
+        let mut config = self;
+        loop {
+            match config.lookup_here(registry) {
+                Lookup::Anonymous => match config.fallback.as_deref() {
+                    Some(next) => config = next,
+                    None => return Lookup::Anonymous,
+                },
+                found => return found,
+            }
+        }
+    }
+
+    /// [`lookup`](Self::lookup) in this file alone.
+    fn lookup_here(&self, registry: &str) -> Lookup {
         let wanted = normalise(registry);
         let hub = wanted == "docker.io";
 
@@ -512,10 +579,12 @@ impl DockerConfig {
             return helper(&entry.helper, server_url);
         }
         if let Some(store) = &self.creds_store {
+            // The helper stored the name `docker login` was given, as written: asking with a
+            // normalised one (lower case, default port dropped) would miss it.
             let server_url = if hub {
                 DOCKER_HUB_SERVER.to_owned()
             } else {
-                wanted
+                host_part(registry).to_owned()
             };
             return helper(store, server_url);
         }

@@ -174,13 +174,15 @@ impl fmt::Display for Error {
                 write!(f, ": {body}")
             }
         };
-        // `401 UNAUTHORIZED: authentication required`, or `401 Unauthorized` without a body.
-        let status_line = |f: &mut fmt::Formatter<'_>, status: u16, body: &ErrorBody| {
-            if body.is_empty() {
-                write!(f, "{status} {}", reason(status))
-            } else {
-                write!(f, "{status} {body}")
-            }
+        // `401 UNAUTHORIZED: authentication required` (the server's own words), or
+        // `401 unauthorized` without a body, or the bare status when it has no common reason.
+        let status_line = |f: &mut fmt::Formatter<'_>, status: u16, body: &ErrorBody| match (
+            body.is_empty(),
+            reason(status),
+        ) {
+            (false, _) => write!(f, "{status} {body}"),
+            (true, Some(reason)) => write!(f, "{status} {reason}"),
+            (true, None) => write!(f, "{status}"),
         };
         match self {
             Error::InvalidUrl { role, error } => {
@@ -243,20 +245,23 @@ impl fmt::Display for Error {
     }
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200..=299 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "",
-    }
+/// Reason phrases in lower case, as every message of the crate is.
+fn reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        200..=299 => "ok",
+        400 => "bad request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not found",
+        405 => "method not allowed",
+        408 => "request timeout",
+        429 => "too many requests",
+        500 => "internal server error",
+        502 => "bad gateway",
+        503 => "service unavailable",
+        504 => "gateway timeout",
+        _ => return None,
+    })
 }
 
 impl core::error::Error for Error {}
@@ -289,3 +294,31 @@ impl fmt::Display for UsageError {
 }
 
 impl core::error::Error for UsageError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn status_lines_are_lower_case_and_end_without_a_space() {
+        let at = |status| Error::TokenEndpoint {
+            realm: "https://auth.example.com/token".into(),
+            status,
+            body: ErrorBody::default(),
+        };
+        assert_eq!(
+            at(503).to_string(),
+            "token request to https://auth.example.com/token failed: 503 service unavailable"
+        );
+        for status in [302, 418, 599] {
+            let shown = at(status).to_string();
+            assert!(shown.ends_with(&alloc::format!(": {status}")), "{shown}");
+        }
+        for status in 100..600 {
+            let shown = at(status).to_string();
+            assert!(!shown.ends_with(' '), "{shown}");
+            assert_eq!(shown, shown.to_lowercase(), "{shown}");
+        }
+    }
+}

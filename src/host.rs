@@ -11,7 +11,7 @@
 //! use registry_auth::cred_helper::CredentialResolver;
 //! use registry_auth::host::{load_config, resolve_with, HelperRunner};
 //!
-//! let config = load_config()?.map(|(_path, config)| config).unwrap_or_default();
+//! let config = load_config()?.map(|(_paths, config)| config).unwrap_or_default();
 //! let mut resolver = CredentialResolver::new(config);
 //! let runner = HelperRunner::new(Duration::from_secs(30));
 //! let creds = resolve_with(&mut resolver, &runner, "ghcr.io")?;
@@ -124,15 +124,20 @@ impl From<HelperError> for HostError {
     }
 }
 
-/// Where Docker and Podman keep credentials, most specific first, given an environment lookup:
+/// Where Docker and Podman keep credentials, in the order they are asked, given an environment
+/// lookup:
 ///
-/// 1. `$REGISTRY_AUTH_FILE` (Podman, Buildah, Skopeo: an explicit file);
-/// 2. `$DOCKER_CONFIG/config.json` (Docker: an explicit directory);
-/// 3. `$XDG_RUNTIME_DIR/containers/auth.json` (where `podman login` writes);
-/// 4. `$HOME/.docker/config.json` (where `docker login` writes).
+/// - when `$REGISTRY_AUTH_FILE` is set (Podman, Buildah, Skopeo: an explicit file), that file
+///   and nothing else;
+/// - otherwise, as Podman searches them:
+///   1. `$XDG_RUNTIME_DIR/containers/auth.json` (where `podman login` writes);
+///   2. `$XDG_CONFIG_HOME/containers/auth.json`, or `$HOME/.config/containers/auth.json`;
+///   3. `$DOCKER_CONFIG/config.json` when `DOCKER_CONFIG` is set, else
+///      `$HOME/.docker/config.json` (where `docker login` writes; Docker reads only this one).
 ///
-/// Variables that are unset or empty give no candidate. Taking the environment as a function
-/// keeps tests away from the process environment, which is shared by every thread.
+/// Variables that are unset or empty count as unset. Docker's legacy `~/.dockercfg` is not
+/// read. Taking the environment as a function keeps tests away from the process environment,
+/// which is shared by every thread.
 ///
 /// ```
 /// use std::ffi::OsString;
@@ -140,15 +145,33 @@ impl From<HelperError> for HostError {
 /// use registry_auth::host::config_candidates_from;
 ///
 /// let env = |name: &str| (name == "HOME").then(|| OsString::from("/home/alice"));
-/// assert_eq!(config_candidates_from(env), [PathBuf::from("/home/alice/.docker/config.json")]);
+/// assert_eq!(
+///     config_candidates_from(env),
+///     [
+///         PathBuf::from("/home/alice/.config/containers/auth.json"),
+///         PathBuf::from("/home/alice/.docker/config.json"),
+///     ]
+/// );
 /// ```
 pub fn config_candidates_from(env: impl Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
     let var = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let mut candidates = Vec::with_capacity(4);
-    candidates.extend(var("REGISTRY_AUTH_FILE"));
-    candidates.extend(var("DOCKER_CONFIG").map(|d| d.join("config.json")));
-    candidates.extend(var("XDG_RUNTIME_DIR").map(|d| d.join("containers").join("auth.json")));
-    candidates.extend(var("HOME").map(|h| h.join(".docker").join("config.json")));
+    if let Some(file) = var("REGISTRY_AUTH_FILE") {
+        return std::vec![file];
+    }
+    let home = var("HOME");
+    let podman = |dir: PathBuf| dir.join("containers").join("auth.json");
+    let mut candidates = Vec::with_capacity(3);
+    candidates.extend(var("XDG_RUNTIME_DIR").map(podman));
+    candidates.extend(
+        var("XDG_CONFIG_HOME")
+            .or_else(|| home.as_ref().map(|h| h.join(".config")))
+            .map(podman),
+    );
+    candidates.extend(
+        var("DOCKER_CONFIG")
+            .or_else(|| home.map(|h| h.join(".docker")))
+            .map(|d| d.join("config.json")),
+    );
     candidates
 }
 
@@ -157,15 +180,17 @@ pub fn config_candidates() -> Vec<PathBuf> {
     config_candidates_from(|name| std::env::var_os(name))
 }
 
-/// Reads and parses the first of [`config_candidates`] that exists.
+/// Reads every one of [`config_candidates`] that exists and layers them, earlier files first
+/// (see [`DockerConfig::with_fallback`]): a registry gets its answer from the first file that
+/// has one, as with Podman.
 ///
-/// A missing file is skipped (so a `DOCKER_CONFIG` without a `config.json` falls through to the
-/// next candidate); `Ok(None)` when none exists.
+/// Missing files are skipped; `Ok(None)` when none exists. Otherwise the paths read, in the
+/// order they are asked, and the layered config.
 ///
 /// # Errors
-/// [`HostError`] naming the file when the first existing one cannot be read, is too large or
-/// is not a valid config.
-pub fn load_config() -> Result<Option<(PathBuf, DockerConfig)>, HostError> {
+/// [`HostError`] naming the file when an existing one cannot be read, is too large or is not
+/// a valid config.
+pub fn load_config() -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> {
     load_config_from(config_candidates())
 }
 
@@ -175,17 +200,25 @@ pub fn load_config() -> Result<Option<(PathBuf, DockerConfig)>, HostError> {
 /// As [`load_config`].
 pub fn load_config_from(
     candidates: impl IntoIterator<Item = PathBuf>,
-) -> Result<Option<(PathBuf, DockerConfig)>, HostError> {
+) -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> {
+    let mut found: Option<(Vec<PathBuf>, DockerConfig)> = None;
     for path in candidates {
         let Some(bytes) = read_bounded(&path)? else {
             continue;
         };
-        return match DockerConfig::parse(&bytes) {
-            Ok(config) => Ok(Some((path, config))),
-            Err(error) => Err(HostError::ParseConfig { path, error }),
+        let config = match DockerConfig::parse(&bytes) {
+            Ok(config) => config,
+            Err(error) => return Err(HostError::ParseConfig { path, error }),
         };
+        found = Some(match found {
+            None => (std::vec![path], config),
+            Some((mut paths, layered)) => {
+                paths.push(path);
+                (paths, layered.with_fallback(config))
+            }
+        });
     }
-    Ok(None)
+    Ok(found)
 }
 
 fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
@@ -357,9 +390,20 @@ impl HelperRunner {
             }
         };
         if let Some(mut stdin) = child.stdin.take() {
-            // A few bytes fit in any pipe buffer, so this cannot block; a helper that exits
-            // without reading makes it fail, and its exit status tells the rest.
-            let _ = stdin.write_all(request.stdin().as_bytes());
+            // Written from its own thread: a server URL longer than the pipe buffer, sent to a
+            // helper that never reads, would block here and escape the timeout. Once the helper
+            // is gone (exited or killed) the write fails and the thread ends; a helper that
+            // exits without reading tells the rest with its exit status.
+            let input = request.stdin().as_bytes().to_vec();
+            let writer = thread::Builder::new()
+                .name("credential-helper-stdin".into())
+                .spawn(move || {
+                    let _ = stdin.write_all(&input);
+                });
+            if let Err(e) = writer {
+                kill_and_reap(&mut child);
+                return Err(spawn_err(e));
+            }
         }
 
         let mut pause = Duration::from_millis(1);

@@ -72,6 +72,9 @@
 //! - `std` (default): `std::time::Instant` as [`Now`].
 //! - `http` (default): conversions from `http::Request`/`http::Response` heads, and
 //!   `Authorization::to_header_value`, marked sensitive.
+//! - `host` (default, implies `std`): the only part that touches the host, outside the Sans-IO
+//!   core: find and read Docker and Podman config files, run `docker-credential-*` helpers with
+//!   a timeout (module `host`).
 //!
 //! Without default features the crate is `#![no_std]` with `alloc`.
 #![no_std]

@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
-const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// A password or token. `Debug` and `Display` print `<redacted>`; [`Secret::expose`] is the only
 /// way to read it, so every place that sends a secret is easy to find.
@@ -134,6 +134,14 @@ impl Authorization {
     /// The whole header value, secret included.
     pub fn expose(&self) -> &str {
         &self.value
+    }
+
+    /// The credentials part of the value, without the scheme: what a server that echoes the
+    /// header would repeat.
+    pub(crate) fn credentials_part(&self) -> &str {
+        self.value
+            .split_once(' ')
+            .map_or(&*self.value, |(_, credentials)| credentials)
     }
 
     /// The value as an `http` header value, marked sensitive so that HTTP/2 stacks keep it out

@@ -16,6 +16,7 @@ use core::fmt;
 
 use serde_json::Value as Json;
 
+use crate::secret::REDACTED;
 use crate::secret::{is_header_safe_token, Secret};
 
 /// The shortest lifetime a token is given: the token spec says 60 s when `expires_in` is absent,
@@ -268,7 +269,11 @@ impl TokenResponse {
 const MAX_ENTRIES: usize = 4;
 const MAX_TEXT: usize = 200;
 
-fn clip(s: &str) -> String {
+/// Secrets shorter than this are not cut out of a server's text but drop the whole text (see
+/// [`ErrorBody::scrub`]).
+const MIN_SCRUB_LEN: usize = 4;
+
+pub(crate) fn clip(s: &str) -> String {
     let mut out: String = s
         .chars()
         .filter(|c| !c.is_control())
@@ -354,15 +359,20 @@ impl ErrorBody {
         self.errors.is_empty() && self.error.is_none() && self.error_description.is_none()
     }
 
-    /// Replaces every occurrence of the given secrets: a server that echoes a credential must
-    /// not get it printed by us.
-    pub(crate) fn scrub<'s>(&mut self, secrets: impl Iterator<Item = &'s Secret> + Clone) {
+    /// Removes the given secrets from every text: a server that echoes a credential or a token
+    /// must not get it printed by us. A secret shorter than [`MIN_SCRUB_LEN`] bytes would match
+    /// ordinary words, so a text holding one is dropped whole rather than patched.
+    pub(crate) fn scrub<'s>(&mut self, secrets: impl Iterator<Item = &'s str> + Clone) {
         let scrub_one = |s: &mut String| {
-            for secret in secrets.clone() {
-                let v = secret.expose();
-                if v.len() >= 4 && s.contains(v) {
-                    *s = s.replace(v, "<redacted>");
+            for v in secrets.clone() {
+                if v.is_empty() || !s.contains(v) {
+                    continue;
                 }
+                *s = if v.len() < MIN_SCRUB_LEN {
+                    String::from(REDACTED)
+                } else {
+                    s.replace(v, REDACTED)
+                };
             }
         };
         for e in &mut self.errors {
@@ -541,7 +551,7 @@ mod tests {
             br#"{"error":"invalid_grant","error_description":"bad password hunter22"}"#,
         );
         let secret = Secret::new("hunter22");
-        e.scrub(core::iter::once(&secret));
+        e.scrub(core::iter::once(secret.expose()));
         assert_eq!(e.to_string(), "invalid_grant: bad password <redacted>");
         assert!(ErrorBody::parse(b"not json").is_empty());
     }

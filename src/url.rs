@@ -76,28 +76,54 @@ pub(crate) enum Host {
 
 impl Host {
     /// Whether the host is an IP literal in a range that must not receive credentials on a
-    /// realm's say-so: loopback, private, link-local, unspecified (CVE-class: SSRF to internal
-    /// services through an attacker-chosen realm).
+    /// realm's say-so: loopback, private, link-local, unspecified, shared (CGNAT, where some
+    /// clouds put their metadata service), site-local (CVE-class: SSRF to internal services
+    /// through an attacker-chosen realm). An IPv4 address embedded in IPv6 (mapped,
+    /// compatible, translated, NAT64, 6to4) is judged as that IPv4 address.
     pub(crate) fn is_internal_ip(&self) -> bool {
         match self {
             Host::Name(_) => false,
             Host::V4(a) => is_internal_v4(*a),
-            Host::V6(a) => {
-                if let Some(v4) = a.to_ipv4_mapped() {
-                    return is_internal_v4(v4);
-                }
-                let first = a.segments()[0];
-                a.is_loopback()
-                    || a.is_unspecified()
-                    || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-                    || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-            }
+            Host::V6(a) => is_internal_v6(*a),
         }
     }
 }
 
 fn is_internal_v4(a: Ipv4Addr) -> bool {
-    a.is_loopback() || a.is_private() || a.is_link_local() || a.is_unspecified()
+    let [first, second, ..] = a.octets();
+    a.is_loopback()
+        || a.is_private()
+        || a.is_link_local()
+        || first == 0 // "this network"; Linux routes 0.0.0.0 to the host itself
+        || (first == 100 && (second & 0xc0) == 64) // shared address space 100.64.0.0/10
+}
+
+fn is_internal_v6(a: Ipv6Addr) -> bool {
+    let seg = a.segments();
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = seg;
+    let low_v4 = || Ipv4Addr::from((u32::from(s6) << 16) | u32::from(s7));
+    let embedded = match (s0, s1, s2, s3, s4, s5) {
+        // ::a.b.c.d (compatible, deprecated) and ::ffff:a.b.c.d (mapped)
+        (0, 0, 0, 0, 0, 0 | 0xffff) => Some(low_v4()),
+        // ::ffff:0:a.b.c.d (translated)
+        (0, 0, 0, 0, 0xffff, 0) => Some(low_v4()),
+        // 64:ff9b::a.b.c.d (NAT64, RFC 6052)
+        (0x64, 0xff9b, 0, 0, 0, 0) => Some(low_v4()),
+        // 2002:AABB:CCDD::/48 (6to4)
+        (0x2002, ..) => Some(Ipv4Addr::from((u32::from(s1) << 16) | u32::from(s2))),
+        _ => None,
+    };
+    if let Some(v4) = embedded {
+        // `::` and `::1` fall in the compatible range, where they read as 0.0.0.0 and 0.0.0.1:
+        // both internal, as they are in IPv6.
+        return is_internal_v4(v4);
+    }
+    a.is_loopback()
+        || a.is_unspecified()
+        || (s0 & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (s0 & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s0 & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed internally)
+        || (s0, s1, s2) == (0x64, 0xff9b, 1) // local-use NAT64 64:ff9b:1::/48
 }
 
 impl fmt::Display for Host {
@@ -396,10 +422,25 @@ fn parse_ipv4_whatwg(host: &str) -> Result<Ipv4Addr, UrlError> {
     Ok(Ipv4Addr::from(addr))
 }
 
+/// Whether a URI reference starts with a scheme (RFC 3986 section 4.2: a colon before any `/`,
+/// `?` or `#`, after letters, digits, `+`, `-`, `.` that start with a letter), which makes it
+/// absolute. `next?u=https://x/` is relative: its `://` is in the query.
+fn has_scheme(reference: &str) -> bool {
+    let Some(end) = reference.find([':', '/', '?', '#']) else {
+        return false;
+    };
+    let (scheme, rest) = reference.split_at(end);
+    rest.starts_with(':')
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
 /// Resolves a `Location` value against the URL of the request that got it (RFC 3986 section 5).
 pub(crate) fn resolve(base: &str, location: &str) -> Result<String, UrlError> {
     let location = location.trim();
-    if location.contains("://") && !location.starts_with('/') {
+    if has_scheme(location) {
         UrlParts::parse(location)?;
         return Ok(location.into());
     }
@@ -598,10 +639,32 @@ mod tests {
             "[fe80::1]",
             "[fd00::1]",
             "[::ffff:127.0.0.1]",
+            "0.1.2.3",
+            "100.64.0.1",
+            "100.100.100.200",
+            // IPv4 embedded in IPv6, every way a resolver or a NAT64 gateway reads it.
+            "[::127.0.0.1]",
+            "[::a00:1]",
+            "[::ffff:0:a00:1]",
+            "[64:ff9b::a9fe:a9fe]",
+            "[64:ff9b:1::1]",
+            "[2002:7f00:1::]",
+            "[2002:a9fe:a9fe::1]",
+            "[fec0::1]",
         ] {
             assert!(parse_host(h).unwrap().is_internal_ip(), "{h}");
         }
-        for h in ["8.8.8.8", "[2001:db8::1]", "localhost", "auth.docker.io"] {
+        for h in [
+            "8.8.8.8",
+            "100.128.0.1",
+            "[2001:db8::1]",
+            "[::8.8.8.8]",
+            "[64:ff9b::808:808]",
+            "[2002:808:808::1]",
+            "[2606:4700::1111]",
+            "localhost",
+            "auth.docker.io",
+        ] {
             assert!(!parse_host(h).unwrap().is_internal_ip(), "{h}");
         }
     }
@@ -636,11 +699,23 @@ mod tests {
             ("other", "https://r.example/v2/a/blobs/other"),
             ("../../b/x?q", "https://r.example/v2/b/x?q"),
             ("?y=2", "https://r.example/v2/a/blobs/sha256:1?y=2"),
+            // A `://` in the query or the path does not make a reference absolute.
+            (
+                "next?u=https://x.example/",
+                "https://r.example/v2/a/blobs/next?u=https://x.example/",
+            ),
+            (
+                "/v2/b/blobs/c?from=http://x",
+                "https://r.example/v2/b/blobs/c?from=http://x",
+            ),
+            ("HTTPS://cdn.example/b", "HTTPS://cdn.example/b"),
         ];
         for (loc, want) in cases {
             assert_eq!(resolve(base, loc).unwrap(), want, "{loc}");
         }
         assert!(resolve(base, "javascript://x").is_err());
+        assert!(resolve(base, "mailto:a@b").is_err());
+        assert!(resolve(base, "ftp://cdn.example/b").is_err());
     }
 
     #[test]

@@ -235,9 +235,15 @@ fn cred_helpers_win_over_creds_store_which_wins_over_auths() {
         c.lookup("r.example.com"),
         helper("docker-credential-desktop", "r.example.com")
     );
+    // The store is asked about the registry as the caller wrote it, as `docker login` stored
+    // it: a normalised name would miss an entry saved under `R.example.com:443`.
     assert_eq!(
         c.lookup("R.example.com:443"),
-        helper("docker-credential-desktop", "r.example.com")
+        helper("docker-credential-desktop", "R.example.com:443")
+    );
+    assert_eq!(
+        c.lookup("https://R.example.com:443/v2/"),
+        helper("docker-credential-desktop", "R.example.com:443")
     );
     assert_eq!(
         c.lookup("never-logged-in.example.com"),
@@ -257,7 +263,12 @@ fn cred_helpers_win_over_creds_store_which_wins_over_auths() {
 #[test]
 fn creds_store_gives_docker_hub_its_v1_server_url() {
     let c = config(r#"{"auths":{"https://index.docker.io/v1/":{}},"credsStore":"osxkeychain"}"#);
-    for name in ["docker.io", "index.docker.io", "registry-1.docker.io"] {
+    for name in [
+        "docker.io",
+        "index.docker.io",
+        "registry-1.docker.io",
+        "registry.hub.docker.com",
+    ] {
         assert_eq!(
             c.lookup(name),
             helper("docker-credential-osxkeychain", DOCKER_HUB_SERVER)

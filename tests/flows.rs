@@ -361,3 +361,130 @@ fn the_get_fallback_goes_to_the_realm_of_the_post_even_if_the_registry_changed_i
         other => panic!("{other:?}"),
     }
 }
+
+/// Runs one flow on `auth` to its end: the registry answers `first`, the realm answers
+/// `fetched`, then the registry answers `second`; returns the final action.
+fn one_flow(auth: &mut Authenticator, first: &[u8], fetched: &[u8], second: &[u8]) -> Action {
+    let id = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let _ = auth.poll(id);
+    let h = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(id, Response::new(401).headers(&h).body(first), secs(0))
+        .unwrap();
+    let _ = auth.poll(id);
+    auth.handle_fetch_response(id, Response::new(200).body(fetched), secs(0))
+        .unwrap();
+    let _ = auth.poll(id);
+    auth.handle_response(id, Response::new(401).headers(&h).body(second), secs(0))
+        .unwrap();
+    auth.poll(id)
+}
+
+#[test]
+fn issued_tokens_and_basic_values_echoed_by_a_server_are_scrubbed() {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let basic = "YWxpY2U6czNjcmV0"; // base64("alice:s3cret")
+    let echo = format!(
+        r#"{{"errors":[{{"code":"UNAUTHORIZED","message":"bad token eyJ-issued-1 from Basic {basic}"}}]}}"#
+    );
+    let failed = one_flow(&mut auth, b"", &token("eyJ-issued-1"), echo.as_bytes());
+    let Action::Failed(e) = &failed else {
+        panic!("{failed:?}")
+    };
+    for shown in [e.to_string(), format!("{e:?}")] {
+        assert!(!shown.contains("eyJ-issued-1"), "{shown}");
+        assert!(!shown.contains(basic), "{shown}");
+    }
+    assert!(
+        e.to_string()
+            .contains("bad token <redacted> from Basic <redacted>"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_short_password_echoed_by_a_server_drops_the_whole_message() {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials("registry.example.com", Credentials::basic("al", "pw1"));
+    let echo = br#"{"errors":[{"code":"UNAUTHORIZED","message":"password pw1 is wrong"}]}"#;
+    let failed = one_flow(&mut auth, b"", &token("issued-2"), echo);
+    let Action::Failed(e) = &failed else {
+        panic!("{failed:?}")
+    };
+    let shown = e.to_string();
+    assert!(!shown.contains("pw1"), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+}
+
+#[test]
+fn a_challenge_description_is_clipped_and_scrubbed() {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret"),
+    );
+    let id = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let _ = auth.poll(id);
+    let h = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(id, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    let _ = auth.poll(id);
+    auth.handle_fetch_response(id, Response::new(200).body(&token("tok-abc-9")), secs(0))
+        .unwrap();
+    let _ = auth.poll(id);
+    let long = "x".repeat(3000);
+    let rejected = format!(
+        r#"Bearer realm="https://auth.example.com/token",service="registry.example.com",error="invalid_token",error_description="token tok-abc-9 is bad {long}""#
+    );
+    let h = [("WWW-Authenticate", rejected.as_bytes())];
+    auth.handle_response(id, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    let failed = auth.poll(id);
+    let Action::Failed(e) = &failed else {
+        panic!("{failed:?}")
+    };
+    let shown = e.to_string();
+    assert!(!shown.contains("tok-abc-9"), "{shown}");
+    assert!(shown.contains("token <redacted> is bad"), "{shown}");
+    assert!(shown.len() < 400, "{} bytes: {shown}", shown.len());
+}
+
+/// Starts a GET of `url` with Basic credentials set under `name`, answers it with a Basic
+/// challenge, and returns what the machine does next.
+fn after_basic_challenge(name: &str, url: &str) -> Action {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(name, Credentials::basic("alice", "s3cret"));
+    let id = auth.start(Request::get(url), secs(0)).unwrap();
+    let _ = auth.poll(id);
+    let h = [("WWW-Authenticate", &b"Basic realm=\"r\""[..])];
+    auth.handle_response(id, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    auth.poll(id)
+}
+
+#[test]
+fn credentials_do_not_reach_another_port_of_their_host() {
+    for url in [
+        "https://registry.example.com:80/v2/team/app/manifests/1",
+        "https://registry.example.com:5000/v2/team/app/manifests/1",
+    ] {
+        let end = after_basic_challenge("registry.example.com", url);
+        assert!(
+            matches!(end, Action::Failed(Error::CredentialsRequired { .. })),
+            "{url}: {end:?}"
+        );
+    }
+    // The same registry on its scheme's default port, written either way, gets them.
+    for url in [
+        "https://registry.example.com/v2/team/app/manifests/1",
+        "https://registry.example.com:443/v2/team/app/manifests/1",
+    ] {
+        match after_basic_challenge("registry.example.com:443", url) {
+            Action::Send(s) => assert!(s.authorization().unwrap().expose().starts_with("Basic ")),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}

@@ -85,12 +85,22 @@ impl Config {
         self
     }
 
-    /// Follow at most this many redirects of one request (default: 5).
+    /// Follow at most this many redirects of one request (default: 5; values above
+    /// [`Config::REDIRECTS_CEILING`] count as the ceiling, so a flow stays bounded).
+    ///
+    /// ```
+    /// use registry_auth::Config;
+    /// assert_eq!(Config::default().max_redirects(u32::MAX).redirects_allowed(), Config::REDIRECTS_CEILING);
+    /// ```
     #[must_use]
     pub fn max_redirects(mut self, n: u32) -> Self {
-        self.max_redirects = n;
+        self.max_redirects = n.min(Self::REDIRECTS_CEILING);
         self
     }
+
+    /// The most redirects [`max_redirects`](Self::max_redirects) accepts. Browsers stop at
+    /// about 20; a registry never needs more than two (registry, then storage).
+    pub const REDIRECTS_CEILING: u32 = 64;
 
     /// Send all scopes in ONE `scope` query parameter, separated by spaces, for token servers
     /// that read only one (old GitLab, Keycloak-backed ones). Default: one parameter per scope.

@@ -34,10 +34,11 @@ use self::derive::derive;
 use self::io::{Form, Target};
 use self::policy::{check_realm, check_registry};
 use crate::credentials::Credentials;
+use crate::docker_config::{normalise, origin_key};
 use crate::error::{Error, LimitKind, UrlRole, UsageError};
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::{Authorization, Secret};
-use crate::token::{ErrorBody, TokenError, TokenResponse};
+use crate::token::{clip, ErrorBody, TokenError, TokenResponse};
 use crate::url::{encode_into, parse_scheme, resolve, Origin, UrlParts};
 
 /// Sends a flow may make beyond its first, for authentication (see the module docs).
@@ -228,28 +229,6 @@ impl core::fmt::Debug for Authenticator {
     }
 }
 
-/// Normalises a registry name as credentials are keyed: lower case, no scheme or path, no
-/// default port.
-fn registry_key(registry: &str) -> String {
-    let r = registry.trim();
-    let r = r.split_once("://").map_or(r, |(_, rest)| rest);
-    let r = r.split('/').next().unwrap_or(r);
-    // Only a whole port of 443 or 80 is a default port (`host:8443` keeps its port).
-    let r = match r.rsplit_once(':') {
-        Some((host, "443" | "80")) => host,
-        _ => r,
-    };
-    let r = r.to_ascii_lowercase();
-    // Docker Hub answers under several names; credentials set for any of them serve the API
-    // host the requests go to.
-    match r.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
-            "docker.io".into()
-        }
-        _ => r,
-    }
-}
-
 impl Authenticator {
     /// A new authenticator with no credentials (anonymous everywhere).
     pub fn new(config: Config) -> Self {
@@ -281,7 +260,7 @@ impl Authenticator {
     /// `registry-1.docker.io` are one registry). They go only to that registry and to the realm
     /// its own challenge names.
     pub fn set_credentials(&mut self, registry: &str, creds: Credentials) {
-        let key = registry_key(registry);
+        let key = normalise(registry);
         let basic = creds.basic_header(false);
         let bearer = match &creds {
             Credentials::RegistryToken(t) => Authorization::bearer(t.expose()),
@@ -303,7 +282,7 @@ impl Authenticator {
 
     /// Removes the credentials of a registry (it becomes anonymous).
     pub fn remove_credentials(&mut self, registry: &str) {
-        let key = registry_key(registry);
+        let key = normalise(registry);
         self.creds.retain(|c| c.registry != key);
         self.forget_registry_state(&key);
     }
@@ -425,7 +404,7 @@ impl Authenticator {
         }
         let origin = parts.origin();
         self.registries.push(Registry {
-            name: registry_key(&origin.registry_name()),
+            name: origin_key(origin.registry_name()),
             origin,
             known: None,
             refresh_token: None,
@@ -629,7 +608,7 @@ impl Authenticator {
 
     fn send(&self, flow: &mut Flow, authorization: Option<Authorization>, sent: Sent) {
         flow.sends += 1;
-        if flow.sends > 3 + self.config.max_redirects {
+        if flow.sends > self.config.max_redirects.saturating_add(3) {
             return Self::fail(flow, Error::LimitExceeded(LimitKind::Actions));
         }
         flow.sent = sent;
@@ -917,25 +896,48 @@ impl Authenticator {
 
     // ---- reading responses -----------------------------------------------------------------
 
-    fn secrets(&self, registry: usize) -> Vec<Secret> {
-        let mut out: Vec<Secret> = self
-            .cred(registry)
-            .map(|c| c.creds.secrets().cloned().collect())
-            .unwrap_or_default();
+    /// Everything secret a server could echo about this registry: the configured secrets, the
+    /// Basic values made from them, the refresh token, and every token issued for it.
+    fn secrets(&self, registry: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if let Some(c) = self.cred(registry) {
+            out.extend(c.creds.secrets().map(|s| s.expose().into()));
+            let derived = [
+                c.basic.clone(),
+                c.bearer.clone(),
+                c.creds.basic_header(true),
+            ];
+            out.extend(
+                derived
+                    .iter()
+                    .flatten()
+                    .map(|a| a.credentials_part().into()),
+            );
+        }
         if let Some(rt) = self
             .registries
             .get(registry)
-            .and_then(|r| r.refresh_token.clone())
+            .and_then(|r| r.refresh_token.as_ref())
         {
-            out.push(rt);
+            out.push(rt.expose().into());
         }
+        out.extend(
+            self.tokens
+                .iter()
+                .filter(|t| t.registry == registry)
+                .map(|t| t.auth.credentials_part().into()),
+        );
         out
+    }
+
+    fn scrub(&self, registry: usize, body: &mut ErrorBody) {
+        let secrets = self.secrets(registry);
+        body.scrub(secrets.iter().map(String::as_str));
     }
 
     fn error_body(&self, registry: usize, body: &[u8]) -> ErrorBody {
         let mut e = ErrorBody::parse(body);
-        let secrets = self.secrets(registry);
-        e.scrub(secrets.iter());
+        self.scrub(registry, &mut e);
         e
     }
 
@@ -1197,8 +1199,9 @@ impl Authenticator {
                     reg.known = Some(known);
                 }
                 if body.is_empty() {
-                    body.error = error.clone();
-                    body.error_description = description;
+                    body.error = error.as_deref().map(clip);
+                    body.error_description = description.as_deref().map(clip);
+                    self.scrub(flow.registry, &mut body);
                 }
                 let mut named = ScopeSet::new();
                 let mut opaque = Vec::new();
