@@ -10,13 +10,25 @@
 //! | `bitnami/redis:7.2`              | `docker.io`      | `bitnami/redis`   | `7.2`    |
 //! | `index.docker.io/alpine`         | `docker.io`      | `library/alpine`  | `latest` |
 //! | `localhost:5000/team/app@sha256:…` | `localhost:5000` | `team/app`      | none     |
+//! | `Team/app`                       | `Team`           | `app`             | `latest` |
 //!
-//! The first path component is a registry only when it holds a `.` or a `:`, or is
-//! `localhost`, as in distribution's `splitDockerDomain`: `team/app` is a Docker Hub repository,
-//! `team.example.com/app` is not. A first component with uppercase letters but no `.`/`:` is
-//! therefore a repository name, and an invalid one ("repository name must be lowercase").
-//! Docker Hub's aliases `index.docker.io` and `registry-1.docker.io` are recognised without
-//! regard to case; other registry hosts keep the case they were written in.
+//! The first path component is a registry when it holds a `.` or a `:`, is `localhost`, or is
+//! not all lowercase, as in distribution's `splitDockerDomain`: `team/app` is a Docker Hub
+//! repository, while `team.example.com/app` and `Team/app` name the registries
+//! `team.example.com` and `Team`. The repository path is always lowercase: `Alpine`
+//! (`docker.io/library/Alpine`) and `Team/App` are refused ("repository name must be
+//! lowercase"). Docker Hub's aliases `index.docker.io` and `registry-1.docker.io` are
+//! recognised without regard to case; other registry hosts keep the case they were written in.
+//!
+//! Two more rules come from distribution's `ParseNormalizedNamed` and the `go-digest` package
+//! it validates digests with:
+//!
+//! - An input that is exactly 64 lowercase hex digits is refused: Docker reads it as an image
+//!   ID, not a name. With anything around it (`docker.io/library/<hex>`, `<hex>:tag`) it is an
+//!   ordinary repository name.
+//! - A digest is `algorithm:hex` with a registered algorithm and its exact length in lowercase
+//!   hex: `sha256` (64 digits), `sha384` (96) or `sha512` (128). Other algorithms that fit the
+//!   grammar, including `SHA256`, are refused as unsupported.
 //!
 //! ```
 //! use registry_auth::reference::Reference;
@@ -32,6 +44,11 @@
 //!     "https://registry-1.docker.io/v2/library/alpine/manifests/latest"
 //! );
 //! assert_eq!(r.pull_scope().to_string(), "repository:library/alpine:pull");
+//!
+//! // Not all lowercase, so a registry host, not a Docker Hub namespace.
+//! let r: Reference = "Team/app".parse()?;
+//! assert_eq!((r.registry(), r.repository()), ("Team", "app"));
+//! assert_eq!(r.manifest_url("https"), "https://Team/v2/app/manifests/latest");
 //! # Ok::<(), registry_auth::reference::ReferenceError>(())
 //! ```
 
@@ -74,11 +91,11 @@ application/vnd.docker.distribution.manifest.list.v2+json";
 /// ```
 /// use registry_auth::reference::{Reference, ReferenceErrorKind};
 ///
-/// let e = Reference::parse("Team/App").unwrap_err();
+/// let e = Reference::parse("team/App").unwrap_err();
 /// assert_eq!(e.kind(), ReferenceErrorKind::UppercaseName);
 /// assert_eq!(
 ///     e.to_string(),
-///     r#"invalid image reference "Team/App": repository name must be lowercase"#
+///     r#"invalid image reference "team/App": repository name must be lowercase"#
 /// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,14 +118,22 @@ pub enum ReferenceErrorKind {
     /// either end (`a-`, `_a`), other characters.
     InvalidName,
     /// The repository would be valid in lowercase: distribution refuses uppercase names.
+    /// (An uppercase *first* component followed by `/` is a registry host, not part of the
+    /// repository: `Team/app` is valid, `Team/App` and `Alpine` are not.)
     UppercaseName,
+    /// The whole reference is 64 lowercase hex digits, which Docker reads as an image ID:
+    /// distribution refuses it as a name ("cannot specify 64-byte hexadecimal strings").
+    HexName,
     /// Registry and repository together are longer than [`NAME_MAX_LEN`] bytes.
     NameTooLong,
     /// The tag is not a word character followed by up to 127 word characters, `.` or `-`.
     InvalidTag,
-    /// The digest is not `algorithm:hex` (at least 32 hex digits), or a `sha256`/`sha512`
-    /// digest has the wrong length or uppercase hex.
+    /// The digest is not `algorithm:hex` (at least 32 hex digits), or a `sha256`, `sha384` or
+    /// `sha512` digest does not have exactly 64, 96 or 128 lowercase hex digits.
     InvalidDigest,
+    /// The digest fits the grammar but its algorithm is not one `go-digest` registers:
+    /// `sha256`, `sha384` or `sha512`, in lowercase.
+    UnsupportedDigest,
 }
 
 impl ReferenceError {
@@ -138,11 +163,17 @@ impl fmt::Display for ReferenceError {
             ReferenceErrorKind::InvalidDomain => "invalid registry host or port",
             ReferenceErrorKind::InvalidName => "invalid repository name",
             ReferenceErrorKind::UppercaseName => "repository name must be lowercase",
+            ReferenceErrorKind::HexName => {
+                "a 64-character hexadecimal string is an image id, not a repository name"
+            }
             ReferenceErrorKind::NameTooLong => {
                 "registry and repository name longer than 255 characters"
             }
             ReferenceErrorKind::InvalidTag => "invalid tag",
             ReferenceErrorKind::InvalidDigest => "invalid digest",
+            ReferenceErrorKind::UnsupportedDigest => {
+                "unsupported digest algorithm (expected sha256, sha384 or sha512)"
+            }
         };
         // Debug formatting escapes quotes and control characters, keeping the message one line.
         write!(f, "invalid image reference {:?}: {what}", self.input)
@@ -194,12 +225,16 @@ impl Reference {
         if input.is_empty() {
             return Err(err(ReferenceErrorKind::Empty));
         }
+        // distribution's `anchoredIdentifierRegexp`, `^[a-f0-9]{64}$`, on the whole input.
+        if input.len() == 64 && input.bytes().all(is_lower_hex) {
+            return Err(err(ReferenceErrorKind::HexName));
+        }
         let (name_tag, digest) = match input.split_once('@') {
             Some((n, d)) => (n, Some(d)),
             None => (input, None),
         };
-        if digest.is_some_and(|d| !is_digest(d)) {
-            return Err(err(ReferenceErrorKind::InvalidDigest));
+        if let Some(Err(kind)) = digest.map(check_digest) {
+            return Err(err(kind));
         }
         // A tag's colon follows the last slash; an earlier colon is the registry's port.
         let (name, tag) = match name_tag.rsplit_once(':') {
@@ -213,9 +248,7 @@ impl Reference {
             return Err(err(ReferenceErrorKind::InvalidName));
         }
         let (domain, path) = match name.split_once('/') {
-            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
-                (Some(first), rest)
-            }
+            Some((first, rest)) if is_registry_component(first) => (Some(first), rest),
             _ => (None, name),
         };
         if domain.is_some_and(|d| !is_domain(d)) {
@@ -357,6 +390,17 @@ impl fmt::Display for Reference {
     }
 }
 
+/// Whether the first of several path components names a registry, per distribution's
+/// `splitDockerDomain`: it holds a `.` or a `:`, is `localhost`, or lowercasing would change it
+/// (Go's `strings.ToLower(c) != c`, so any uppercase letter, ASCII or not).
+fn is_registry_component(first: &str) -> bool {
+    first.contains(['.', ':'])
+        || first == "localhost"
+        || first
+            .chars()
+            .any(|c| !c.to_lowercase().eq(core::iter::once(c)))
+}
+
 fn is_docker_hub(domain: &str) -> bool {
     ["docker.io", "index.docker.io", "registry-1.docker.io"]
         .iter()
@@ -438,28 +482,41 @@ fn is_tag(t: &str) -> bool {
         && t.bytes().all(|b| word(b) || b == b'.' || b == b'-')
 }
 
-/// `algorithm:encoded`: algorithm components `[A-Za-z][A-Za-z0-9]*` separated by one of
-/// `+._-`, encoded `[a-fA-F0-9]{32,}`; the registered algorithms pin their length and case.
-fn is_digest(d: &str) -> bool {
+/// `[a-f0-9]`: the only hex digits `go-digest` accepts in a registered algorithm's digest.
+fn is_lower_hex(b: u8) -> bool {
+    b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+}
+
+/// The digest grammar of distribution's reference parser, then `go-digest`'s validation.
+///
+/// Grammar: `algorithm:encoded`, algorithm components `[A-Za-z][A-Za-z0-9]*` separated by one
+/// of `+._-`, encoded `[a-fA-F0-9]{32,}`; anything else is [`ReferenceErrorKind::InvalidDigest`].
+/// Then only the registered algorithms pass, each with its exact length in lowercase hex
+/// (a wrong length or case is `InvalidDigest`); any other algorithm, `SHA256` included, is
+/// [`ReferenceErrorKind::UnsupportedDigest`].
+fn check_digest(d: &str) -> Result<(), ReferenceErrorKind> {
     let Some((algorithm, encoded)) = d.split_once(':') else {
-        return false;
+        return Err(ReferenceErrorKind::InvalidDigest);
     };
     let algorithm_ok = algorithm.split(['+', '.', '_', '-']).all(|c| {
         c.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
             && c.bytes().all(|b| b.is_ascii_alphanumeric())
     });
-    let lower_hex = |n: usize| {
-        encoded.len() == n
-            && encoded
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    let encoded_ok = encoded.len() >= 32 && encoded.bytes().all(|b| b.is_ascii_hexdigit());
+    if !(algorithm_ok && encoded_ok) {
+        return Err(ReferenceErrorKind::InvalidDigest);
+    }
+    let hex_len = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return Err(ReferenceErrorKind::UnsupportedDigest),
     };
-    algorithm_ok
-        && match algorithm {
-            "sha256" => lower_hex(64),
-            "sha512" => lower_hex(128),
-            _ => encoded.len() >= 32 && encoded.bytes().all(|b| b.is_ascii_hexdigit()),
-        }
+    if encoded.len() == hex_len && encoded.bytes().all(is_lower_hex) {
+        Ok(())
+    } else {
+        Err(ReferenceErrorKind::InvalidDigest)
+    }
 }
 
 #[cfg(test)]
@@ -477,6 +534,60 @@ mod tests {
             assert!(!is_path_component(bad, false), "{bad}");
         }
         assert!(is_path_component("Abc", true));
+    }
+
+    #[test]
+    fn first_components_are_registries_when_dotted_ported_localhost_or_not_lowercase() {
+        for registry in [
+            "a.b",
+            "a:1",
+            "localhost",
+            "Team",
+            "LOCALHOST",
+            "aB",
+            "Ä",
+            "Σ",
+        ] {
+            assert!(is_registry_component(registry), "{registry}");
+        }
+        for namespace in ["team", "a_b", "a-b", "0", "ä", "localhost_"] {
+            assert!(!is_registry_component(namespace), "{namespace}");
+        }
+    }
+
+    #[test]
+    fn digests_need_a_registered_algorithm_with_its_exact_lowercase_length() {
+        use ReferenceErrorKind::{InvalidDigest, UnsupportedDigest};
+        let hex = |n: usize| String::from(&"0123456789abcdef".repeat(9)[..n]);
+        for (algorithm, n) in [("sha256", 64), ("sha384", 96), ("sha512", 128)] {
+            assert_eq!(check_digest(&format!("{algorithm}:{}", hex(n))), Ok(()));
+            for wrong in [32, n - 1, n + 1] {
+                let d = format!("{algorithm}:{}", hex(wrong));
+                assert_eq!(check_digest(&d), Err(InvalidDigest), "{d}");
+            }
+            let upper = format!("{algorithm}:{}", hex(n).to_ascii_uppercase());
+            assert_eq!(check_digest(&upper), Err(InvalidDigest), "{upper}");
+            let shouted = format!("{}:{}", algorithm.to_ascii_uppercase(), hex(n));
+            assert_eq!(check_digest(&shouted), Err(UnsupportedDigest), "{shouted}");
+        }
+        for unsupported in ["md5", "blake3", "sha1", "foo+bar.v1", "Sha256"] {
+            let d = format!("{unsupported}:{}", hex(32));
+            assert_eq!(check_digest(&d), Err(UnsupportedDigest), "{d}");
+        }
+        // Outside the grammar: no colon, short or non-hex encoding, malformed algorithm.
+        let bad = [
+            String::from("sha256"),
+            String::from("sha256:"),
+            format!("md5:{}", hex(31)),
+            format!("md5:{}", "g".repeat(32)),
+            format!(":{}", hex(64)),
+            format!("1sha:{}", hex(32)),
+            format!("sha+:{}", hex(32)),
+            format!("sha256:{}:", hex(64)),
+        ];
+        for d in &bad {
+            assert_eq!(check_digest(d), Err(InvalidDigest), "{d}");
+        }
     }
 
     #[test]

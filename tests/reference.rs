@@ -1,8 +1,18 @@
 //! Image references: grammar, Docker Hub normalisation, display, derived URLs and scopes.
 
+use std::time::Duration;
+
 use registry_auth::reference::{Reference, ReferenceErrorKind, MANIFEST_ACCEPT};
+use registry_auth::{Authenticator, Config, Request};
 
 const SHA256: &str = "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7";
+
+/// 64 lowercase hex digits: an image ID when written alone.
+const HEX64: &str = "b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7";
+
+fn sha384() -> String {
+    format!("sha384:{}", "0123456789abcdef".repeat(6))
+}
 
 fn sha512() -> String {
     format!("sha512:{}", "ab".repeat(64))
@@ -20,8 +30,10 @@ type ValidCase<'a> = (
 
 #[test]
 fn valid_references_normalise_to_registry_repository_tag_and_digest() {
+    let sha384 = sha384();
     let sha512 = sha512();
-    let other = format!("foo+bar.v1:{}", "A".repeat(32));
+    let library_hex = format!("library/{HEX64}");
+    let library_hex63 = format!("library/{}", &HEX64[..63]);
     let cases: Vec<ValidCase> = vec![
         (
             "alpine".into(),
@@ -185,12 +197,87 @@ fn valid_references_normalise_to_registry_repository_tag_and_digest() {
             "docker.io/team/sub/app:latest".into(),
         ),
         (
-            format!("a/b@{other}"),
+            format!("a/b@{sha384}"),
             "docker.io",
             "a/b",
             None,
-            Some(&other),
-            format!("docker.io/a/b@{other}"),
+            Some(&sha384),
+            format!("docker.io/a/b@{sha384}"),
+        ),
+        // A first component that is not all lowercase is a registry host, as in
+        // distribution's `splitDockerDomain`; it keeps its case.
+        (
+            "Team/app".into(),
+            "Team",
+            "app",
+            Some("latest"),
+            None,
+            "Team/app:latest".into(),
+        ),
+        (
+            "LOCALHOST/app".into(),
+            "LOCALHOST",
+            "app",
+            Some("latest"),
+            None,
+            "LOCALHOST/app:latest".into(),
+        ),
+        (
+            format!("myRegistry/team/app:V1@{SHA256}"),
+            "myRegistry",
+            "team/app",
+            Some("V1"),
+            Some(SHA256),
+            format!("myRegistry/team/app:V1@{SHA256}"),
+        ),
+        (
+            "A/b".into(),
+            "A",
+            "b",
+            Some("latest"),
+            None,
+            "A/b:latest".into(),
+        ),
+        // 64 hex digits are refused only as the whole input.
+        (
+            format!("{HEX64}:v1"),
+            "docker.io",
+            &library_hex,
+            Some("v1"),
+            None,
+            format!("docker.io/{library_hex}:v1"),
+        ),
+        (
+            format!("{HEX64}@{SHA256}"),
+            "docker.io",
+            &library_hex,
+            None,
+            Some(SHA256),
+            format!("docker.io/{library_hex}@{SHA256}"),
+        ),
+        (
+            format!("library/{HEX64}"),
+            "docker.io",
+            &library_hex,
+            Some("latest"),
+            None,
+            format!("docker.io/{library_hex}:latest"),
+        ),
+        (
+            format!("docker.io/{HEX64}"),
+            "docker.io",
+            &library_hex,
+            Some("latest"),
+            None,
+            format!("docker.io/{library_hex}:latest"),
+        ),
+        (
+            HEX64[..63].into(),
+            "docker.io",
+            &library_hex63,
+            Some("latest"),
+            None,
+            format!("docker.io/{library_hex63}:latest"),
         ),
     ];
     for (input, registry, repository, tag, digest, display) in &cases {
@@ -213,9 +300,18 @@ fn invalid_references_fail_with_the_kind_at_fault() {
     let cases: Vec<(String, ReferenceErrorKind)> = vec![
         ("".into(), Empty),
         ("Alpine".into(), UppercaseName),
-        ("Team/app".into(), UppercaseName),
+        ("Alpine:3.20".into(), UppercaseName),
+        ("team/App".into(), UppercaseName),
+        // `Team` is the registry; the repository `App` is still uppercase.
+        ("Team/App".into(), UppercaseName),
+        ("LOCALHOST/App/x".into(), UppercaseName),
         ("r.example.com/Team/App".into(), UppercaseName),
-        ("LOCALHOST/app".into(), UppercaseName),
+        // An uppercase first component is read as a registry host, so it must be one.
+        ("Team_x/app".into(), InvalidDomain),
+        ("Team-/app".into(), InvalidDomain),
+        ("Äpfel/app".into(), InvalidDomain),
+        ("Team/".into(), InvalidName),
+        (HEX64.into(), HexName),
         (":tag".into(), InvalidName),
         (format!("@{SHA256}"), InvalidName),
         ("a//b".into(), InvalidName),
@@ -251,10 +347,32 @@ fn invalid_references_fail_with_the_kind_at_fault() {
         (format!("alpine@sha256:{}", "a".repeat(63)), InvalidDigest),
         (format!("alpine@sha256:{}", "A".repeat(64)), InvalidDigest),
         (format!("alpine@sha512:{}", "a".repeat(64)), InvalidDigest),
+        (format!("alpine@sha256:{}", "a".repeat(65)), InvalidDigest),
+        (format!("alpine@sha384:{}", "a".repeat(64)), InvalidDigest),
+        (format!("alpine@sha384:{}", "a".repeat(97)), InvalidDigest),
+        (format!("alpine@sha384:{}", "A".repeat(96)), InvalidDigest),
+        (format!("alpine@sha512:{}", "A".repeat(128)), InvalidDigest),
         (format!("alpine@md5:{}", "g".repeat(32)), InvalidDigest),
+        (format!("alpine@md5:{}", "a".repeat(31)), InvalidDigest),
         (format!("alpine@1sha:{}", "a".repeat(32)), InvalidDigest),
         (format!("alpine@sha+:{}", "a".repeat(32)), InvalidDigest),
         (format!("alpine@{SHA256}@{SHA256}"), InvalidDigest),
+        // Grammatical, but not an algorithm go-digest registers (names are case-sensitive).
+        (format!("alpine@foo:{}", "a".repeat(32)), UnsupportedDigest),
+        (format!("alpine@md5:{}", "a".repeat(32)), UnsupportedDigest),
+        (
+            format!("alpine@foo+bar.v1:{}", "A".repeat(32)),
+            UnsupportedDigest,
+        ),
+        (
+            format!("alpine@blake3:{}", "a".repeat(64)),
+            UnsupportedDigest,
+        ),
+        (format!("alpine@SHA256:{HEX64}"), UnsupportedDigest),
+        (
+            format!("alpine@Sha512:{}", "ab".repeat(64)),
+            UnsupportedDigest,
+        ),
     ];
     for (input, kind) in &cases {
         match Reference::parse(input) {
@@ -297,6 +415,56 @@ fn error_messages_are_one_line_name_the_input_and_clip_it() {
     assert!(!e.to_string().contains('\n'));
     let boxed: Box<dyn std::error::Error> = Box::new(e);
     assert!(boxed.to_string().starts_with("invalid image reference"));
+
+    let e = Reference::parse(HEX64).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "invalid image reference \"{HEX64}\": a 64-character hexadecimal string is an \
+             image id, not a repository name"
+        )
+    );
+    let e = Reference::parse(&format!("alpine@SHA256:{HEX64}")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "invalid image reference \"alpine@SHA256:{HEX64}\": unsupported digest algorithm \
+             (expected sha256, sha384 or sha512)"
+        )
+    );
+    let e = Reference::parse(&format!("alpine@sha384:{HEX64}")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("invalid image reference \"alpine@sha384:{HEX64}\": invalid digest")
+    );
+}
+
+#[test]
+fn an_uppercase_first_component_is_a_registry_host_kept_as_written() {
+    let r = Reference::parse("Team/app:1.0").unwrap();
+    assert_eq!(r.registry(), "Team");
+    assert_eq!(r.api_host(), "Team");
+    assert_eq!(r.repository(), "app");
+    assert_eq!(r.manifest_url("https"), "https://Team/v2/app/manifests/1.0");
+    assert_eq!(r.pull_scope().to_string(), "repository:app:pull");
+    assert_eq!(r.to_string(), "Team/app:1.0");
+    assert_eq!(Reference::parse(&r.to_string()), Ok(r.clone()));
+    // Not Docker Hub, not `localhost`: no `library/` prefix, and the host is not Hub's.
+    let r = Reference::parse("LOCALHOST/app").unwrap();
+    assert_eq!(
+        r.manifest_url("http"),
+        "http://LOCALHOST/v2/app/manifests/latest"
+    );
+    // Hosts compare without regard to case once they are URLs: the machine takes these.
+    for url in [
+        "https://Team/v2/app/manifests/1.0",
+        "http://LOCALHOST/v2/app/manifests/latest",
+    ] {
+        let mut auth = Authenticator::new(Config::default());
+        if let Err(e) = auth.start(Request::get(url), Duration::ZERO) {
+            panic!("the machine refuses {url:?}: {e}");
+        }
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use registry_auth::docker_config::DockerConfig;
-use registry_auth::reference::Reference;
+use registry_auth::reference::{Reference, ReferenceErrorKind};
 
 /// `[a-z0-9]+` joined by `.`, `_`, `__` or runs of `-`.
 fn path_component() -> impl Strategy<Value = String> {
@@ -27,7 +27,8 @@ fn path_component() -> impl Strategy<Value = String> {
         })
 }
 
-/// A registry other than Docker Hub: DNS labels with a `.` or a port, `localhost`, or IPv6.
+/// A registry other than Docker Hub: DNS labels with a `.` or a port, `localhost`, IPv6, or
+/// a single label that is not all lowercase (distribution reads `Team/app` as registry `Team`).
 fn registry() -> impl Strategy<Value = String> {
     let label = "[a-zA-Z0-9]([a-zA-Z0-9-]{0,6}[a-zA-Z0-9])?";
     let port = prop::option::of(1u16..);
@@ -48,6 +49,8 @@ fn registry() -> impl Strategy<Value = String> {
             Some(p) => format!("[{group}::1]:{p}"),
             None => format!("[{group}::1]"),
         }),
+        "[a-zA-Z0-9]{0,3}[A-Z]([a-zA-Z0-9-]{0,5}[a-zA-Z0-9])?",
+        "[lL][oO][cC][aA][lL][hH][oO][sS][tT]",
     ]
     .prop_filter("Docker Hub names normalise", |r| {
         !["docker.io", "index.docker.io", "registry-1.docker.io"]
@@ -60,12 +63,65 @@ fn tag() -> impl Strategy<Value = String> {
     "[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"
 }
 
+/// A digest go-digest accepts: a registered algorithm and its length in lowercase hex.
 fn digest() -> impl Strategy<Value = String> {
     prop_oneof![
         "[0-9a-f]{64}".prop_map(|h| format!("sha256:{h}")),
+        "[0-9a-f]{96}".prop_map(|h| format!("sha384:{h}")),
         "[0-9a-f]{128}".prop_map(|h| format!("sha512:{h}")),
-        "[0-9a-fA-F]{32,80}".prop_map(|h| format!("blake3+x.v1:{h}")),
     ]
+}
+
+/// A digest in the reference grammar whose algorithm go-digest does not register.
+fn unsupported_digest() -> impl Strategy<Value = String> {
+    let component = "[A-Za-z][A-Za-z0-9]{0,6}";
+    let separator = prop_oneof![Just('+'), Just('.'), Just('_'), Just('-')];
+    (
+        component,
+        prop::collection::vec((separator, component), 0..3),
+        "[0-9a-fA-F]{32,140}",
+    )
+        .prop_map(|(first, rest, hex)| {
+            let mut algorithm = first;
+            for (sep, c) in rest {
+                algorithm.push(sep);
+                algorithm.push_str(&c);
+            }
+            format!("{algorithm}:{hex}")
+        })
+        .prop_filter("registered algorithms", |d| {
+            !["sha256:", "sha384:", "sha512:"]
+                .iter()
+                .any(|a| d.starts_with(a))
+        })
+}
+
+/// A registered algorithm with hex of the wrong length, or of the right length with an
+/// uppercase digit.
+fn malformed_registered_digest() -> impl Strategy<Value = String> {
+    let algorithm = prop_oneof![
+        Just(("sha256", 64)),
+        Just(("sha384", 96)),
+        Just(("sha512", 128)),
+    ];
+    let wrong_length = (algorithm.clone(), "[0-9a-f]{32,140}")
+        .prop_filter("not the algorithm's length", |((_, n), hex)| {
+            hex.len() != *n
+        })
+        .prop_map(|((algorithm, _), hex)| format!("{algorithm}:{hex}"));
+    let uppercase = (
+        algorithm,
+        "[0-9a-f]{128}",
+        any::<prop::sample::Index>(),
+        "[A-F]",
+    )
+        .prop_map(|((algorithm, n), hex, at, upper)| {
+            let mut hex = hex[..n].to_string();
+            let i = at.index(n);
+            hex.replace_range(i..=i, &upper);
+            format!("{algorithm}:{hex}")
+        });
+    prop_oneof![wrong_length, uppercase]
 }
 
 /// A fully written reference: registry, repository, and a tag, a digest or both.
@@ -114,9 +170,12 @@ fn reference_like() -> impl Strategy<Value = String> {
             Just("[".to_string()),
             Just("]".to_string()),
             Just("sha256:".to_string()),
+            Just("sha384:".to_string()),
+            Just("SHA256:".to_string()),
             Just("docker.io".to_string()),
             Just("localhost".to_string()),
             "[0-9a-f]{60,66}",
+            "[0-9a-f]{94,98}",
         ],
         0..12,
     )
@@ -236,6 +295,61 @@ proptest! {
         let again = Reference::parse(&r.to_string()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(again.to_string(), r.to_string());
         prop_assert_eq!(again, r);
+    }
+
+    #[test]
+    fn an_uppercase_first_component_is_the_registry(
+        first in "[a-z0-9]{0,3}[A-Z][a-zA-Z0-9]{0,4}",
+        path in prop::collection::vec(path_component(), 1..3),
+        tag in prop::option::of(tag()),
+    ) {
+        let repository = path.join("/");
+        let input = render(&first, &repository, &tag, &None);
+        let r = Reference::parse(&input).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(r.registry(), first.as_str());
+        prop_assert_eq!(r.api_host(), first.as_str());
+        prop_assert_eq!(r.repository(), repository.as_str());
+        let shown_tag = tag.as_deref().unwrap_or("latest");
+        prop_assert_eq!(
+            r.manifest_url("https"),
+            format!("https://{first}/v2/{repository}/manifests/{shown_tag}")
+        );
+        prop_assert_eq!(Reference::parse(&r.to_string()), Ok(r));
+    }
+
+    #[test]
+    fn unsupported_digest_algorithms_are_refused(
+        path in prop::collection::vec(path_component(), 1..3),
+        digest in unsupported_digest(),
+    ) {
+        let input = format!("{}@{digest}", path.join("/"));
+        let kind = Reference::parse(&input).map(|r| r.to_string()).map_err(|e| e.kind());
+        prop_assert_eq!(kind, Err(ReferenceErrorKind::UnsupportedDigest));
+    }
+
+    #[test]
+    fn registered_digests_of_the_wrong_length_or_case_are_invalid(
+        path in prop::collection::vec(path_component(), 1..3),
+        digest in malformed_registered_digest(),
+    ) {
+        let input = format!("{}@{digest}", path.join("/"));
+        let kind = Reference::parse(&input).map(|r| r.to_string()).map_err(|e| e.kind());
+        prop_assert_eq!(kind, Err(ReferenceErrorKind::InvalidDigest));
+    }
+
+    #[test]
+    fn sixty_four_hex_digits_are_refused_alone_and_accepted_with_context(
+        hex in "[0-9a-f]{64}",
+        tag in tag(),
+    ) {
+        let kind = Reference::parse(&hex).map(|r| r.to_string()).map_err(|e| e.kind());
+        prop_assert_eq!(kind, Err(ReferenceErrorKind::HexName));
+        let repository = format!("library/{hex}");
+        for input in [format!("{hex}:{tag}"), format!("docker.io/{hex}"), repository.clone()] {
+            let r = Reference::parse(&input).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(r.repository(), repository.as_str());
+            prop_assert_eq!(Reference::parse(&r.to_string()), Ok(r));
+        }
     }
 
     #[test]
