@@ -37,7 +37,7 @@ use registry_auth::{Config, Credentials, Error, Method, PolicyError};
 use serde_json::Value;
 
 use driver::{Call, Client, Exchange, Failure, Purpose};
-use env::{Env, Mode, Row};
+use env::{path_on, Env, Mode, Row};
 use image::Image;
 use issuer::{ALICE, BOB};
 
@@ -57,7 +57,7 @@ fn bob() -> Credentials {
 fn sends(exchanges: &[Exchange], base: &str) -> Vec<(&'static str, u16)> {
     exchanges
         .iter()
-        .filter(|e| e.purpose == Purpose::Caller && e.url.starts_with(base))
+        .filter(|e| e.purpose == Purpose::Caller && path_on(&e.url, base).is_some())
         .map(|e| (e.auth, e.status))
         .collect()
 }
@@ -860,19 +860,38 @@ fn silly_registry_accepts_the_token_its_challenge_leads_to() {
 }
 
 /// distribution's `redirect` storage middleware answers blob GETs with 307 to the storage
-/// host (`localhost` on another port: another origin). The machine follows it without the
-/// registry's token, and the storage host serves the blob.
+/// host, on another origin in either mode: `localhost` on another port (another host name and
+/// port than the registry's `127.0.0.1`), or `127.0.0.1` on another port (the registry's own
+/// host: the port alone makes it another origin, oras-go GHSA-vh4v-2xq2-g5cg). The machine
+/// follows it without the registry's token, and the storage host serves the blob. (The
+/// middleware keeps only the scheme and host of its `baseurl`: the storage path follows the
+/// port directly.)
 fn redirect(env: &Env) -> Vec<Row> {
+    let scenario = match env.mode() {
+        Mode::TokenRedirect => {
+            "pull with both blobs redirected to a storage host (+2 requests there)"
+        }
+        Mode::TokenRedirectSameHost => {
+            "pull with both blobs redirected to another port of the registry's host \
+             (+2 requests there)"
+        }
+        other => panic!("{other:?} does not redirect blob downloads"),
+    };
     let image = Image::new("alice/app");
     env.seed("alice/app", "v1", &image);
     let base = env.url();
+    let storage = env.storage_url();
+    let host = env.mode().storage_host().unwrap_or_default();
+    assert!(storage.starts_with(&format!("http://{host}:")), "{storage}");
+    assert_ne!(storage, base, "the storage host is another origin");
     let mut client = env.client(alice());
     let m = Measured::start(env, &client);
-    expect_ok(
+    let blobs = expect_ok(
         "pull through redirects",
         env,
         image::pull(&mut client, &base, "alice/app", "v1"),
     );
+    assert_eq!(blobs, 2, "config and layer, digests checked");
     let (counts, exchanges) = m.end(env, &client);
     assert_eq!(
         sends(&exchanges, &base),
@@ -883,13 +902,29 @@ fn redirect(env: &Env) -> Vec<Row> {
             ("bearer", 307)
         ]
     );
-    let storage = env.files().base_url();
+    assert_eq!(
+        (
+            counts.registry.len(),
+            counts.unauthorized(),
+            counts.tokens.len()
+        ),
+        (4, 1, 1)
+    );
     let off_registry: Vec<(&str, u16)> = exchanges
         .iter()
-        .filter(|e| e.url.starts_with(&storage))
+        .filter(|e| path_on(&e.url, &storage).is_some())
         .map(|e| (e.auth, e.status))
         .collect();
     assert_eq!(off_registry, [("none", 200), ("none", 200)]);
+    // Nothing went anywhere but the registry, the storage host and the realm.
+    for e in &exchanges {
+        let on_registry = path_on(&e.url, &base).is_some();
+        let on_storage = path_on(&e.url, &storage).is_some();
+        match e.purpose {
+            Purpose::Caller => assert!(on_registry != on_storage, "{e:?}"),
+            Purpose::Token => assert!(!on_registry && !on_storage, "{e:?}"),
+        }
+    }
     let served = env.files().hits();
     assert_eq!(served.len(), 2);
     for (hit, blob) in served.iter().zip(image.blobs()) {
@@ -901,15 +936,20 @@ fn redirect(env: &Env) -> Vec<Row> {
             format!("/docker/registry/v2/blobs/sha256/{}/{hex}/data", &hex[..2])
         );
     }
-    vec![counts.row(
-        "pull with both blobs redirected to a storage host (+2 requests there)",
-        "200 from storage, no `Authorization` there",
-    )]
+    vec![counts.row(scenario, "200 from storage, no `Authorization` there")]
 }
 
 #[test]
 fn blob_redirect_to_another_origin_carries_no_authorization() {
     let Some(env) = env::start(Mode::TokenRedirect) else {
+        return;
+    };
+    redirect(&env);
+}
+
+#[test]
+fn blob_redirect_to_another_port_of_the_registry_host_carries_no_authorization() {
+    let Some(env) = env::start(Mode::TokenRedirectSameHost) else {
         return;
     };
     redirect(&env);
@@ -1046,8 +1086,8 @@ fn fetch_cli_refuses_a_plain_http_realm_without_insecure() {
 
 // ---- the round-trip table -------------------------------------------------------------------
 
-/// Every scenario above, in turn, on one token registry (plus a redirecting, a silly and a
-/// Basic one), into the table the README quotes. The counts are asserted by the scenarios; the file
+/// Every scenario above, in turn, on one token registry (plus two redirecting ones, a silly
+/// and a Basic one), into the table the README quotes. The counts are asserted by the scenarios; the file
 /// is rewritten only when they change, so a clean checkout stays clean.
 #[test]
 fn round_trip_table_is_written_from_what_the_servers_counted() {
@@ -1067,11 +1107,12 @@ fn round_trip_table_is_written_from_what_the_servers_counted() {
     rows.extend(stale_token(&token));
     rows.extend(insecure_realm(&token));
     drop(token);
-    let Some(redirecting) = env::start(Mode::TokenRedirect) else {
-        return;
-    };
-    rows.extend(redirect(&redirecting));
-    drop(redirecting);
+    for mode in [Mode::TokenRedirect, Mode::TokenRedirectSameHost] {
+        let Some(redirecting) = env::start(mode) else {
+            return;
+        };
+        rows.extend(redirect(&redirecting));
+    }
     let Some(silly_env) = env::start(Mode::Silly) else {
         return;
     };

@@ -79,12 +79,13 @@ fn built(u: &mut Unstructured<'_>) -> String {
     if flag(u) {
         s.push('@');
         let hex = "0123456789abcdef".repeat(8);
-        let digest = match index(u, 7) {
+        let digest = match index(u, 8) {
             0 | 1 => format!("sha256:{}", &hex[..64]),
             2 => format!("sha512:{hex}"),
             3 => format!("sha256:{}", &hex[..63]),
             4 => format!("sha256:{}", hex[..64].to_ascii_uppercase()),
             5 => format!("md5+x.y:{}", &hex[..32]),
+            6 => format!("sha384:{}", &hex[..96]),
             _ => text(u, 80),
         };
         s.push_str(&digest);

@@ -24,12 +24,33 @@ const HTPASSWD: [&str; 2] = [
 pub enum Mode {
     /// `auth: token` with the test's issuer.
     Token,
-    /// `auth: token`, and blob downloads redirected to the file server.
+    /// `auth: token`, and blob downloads redirected to the file server as `localhost`:
+    /// another host name and another port than the registry's.
     TokenRedirect,
+    /// The same, with the file server as `127.0.0.1`: the registry's own host, another port.
+    TokenRedirectSameHost,
     /// `auth: htpasswd`: Basic only.
     Htpasswd,
     /// `auth: silly`: Bearer challenges, any `Authorization` accepted.
     Silly,
+}
+
+impl Mode {
+    /// The host name the `redirect` middleware's `baseurl` gives the file server, in the modes
+    /// that run one.
+    pub fn storage_host(self) -> Option<&'static str> {
+        match self {
+            Mode::TokenRedirect => Some("localhost"),
+            Mode::TokenRedirectSameHost => Some("127.0.0.1"),
+            Mode::Token | Mode::Htpasswd | Mode::Silly => None,
+        }
+    }
+}
+
+/// The path of `url` if it is on `base` (`http://host:port`), port digits included: `base`
+/// must be followed by the path, so `http://127.0.0.1:4000` is not on `http://127.0.0.1:400`.
+pub fn path_on<'a>(url: &'a str, base: &str) -> Option<&'a str> {
+    url.strip_prefix(base).filter(|rest| rest.starts_with('/'))
 }
 
 /// The servers of one test. Fields drop in order: the registry is stopped before the scratch
@@ -38,6 +59,7 @@ pub struct Env {
     pub registry: Registry,
     issuer: Option<Issuer>,
     files: Option<FileServer>,
+    mode: Mode,
     _scratch: Scratch,
 }
 
@@ -59,8 +81,9 @@ pub fn start(mode: Mode) -> Option<Env> {
     };
     let scratch = Scratch::new(&format!("{mode:?}").to_lowercase());
     let issuer = (mode != Mode::Htpasswd).then(Issuer::start);
-    let files = (mode == Mode::TokenRedirect)
-        .then(|| FileServer::start(registry::storage_dir(scratch.path())));
+    let files = mode
+        .storage_host()
+        .map(|_| FileServer::start(registry::storage_dir(scratch.path())));
     let auth = match (mode, &issuer) {
         (Mode::Htpasswd, _) => AuthMode::Htpasswd {
             lines: HTPASSWD.iter().map(|l| l.to_string()).collect(),
@@ -79,13 +102,17 @@ pub fn start(mode: Mode) -> Option<Env> {
     };
     let options = Options {
         auth,
-        redirect_to: files.as_ref().map(FileServer::base_url),
+        redirect_to: files
+            .as_ref()
+            .zip(mode.storage_host())
+            .map(|(f, host)| f.base_url_on(host)),
     };
     let registry = Registry::start(&binary, &scratch, &options);
     Some(Env {
         registry,
         issuer,
         files,
+        mode,
         _scratch: scratch,
     })
 }
@@ -170,6 +197,20 @@ impl Env {
         self.files.as_ref().expect("this mode runs a file server")
     }
 
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// `http://HOST:PORT`, where the registry redirects blob downloads (the `redirect`
+    /// middleware's `baseurl`): the file server under the mode's host name.
+    pub fn storage_url(&self) -> String {
+        let host = self
+            .mode
+            .storage_host()
+            .expect("this mode runs a file server");
+        self.files().base_url_on(host)
+    }
+
     /// A client allowed to use the plain-http servers, with these credentials.
     pub fn client(&self, creds: Credentials) -> Client {
         Client::insecure(&self.host(), creds)
@@ -221,10 +262,10 @@ impl Env {
         let base = self.url();
         let sent: Vec<(String, String, u16)> = exchanges
             .iter()
-            .filter(|e| e.purpose == Purpose::Caller && e.url.starts_with(&base))
-            .map(|e| {
-                let uri = e.url.get(base.len()..).unwrap_or("").to_string();
-                (e.method.clone(), uri, e.status)
+            .filter(|e| e.purpose == Purpose::Caller)
+            .filter_map(|e| {
+                let uri = path_on(&e.url, &base)?.to_string();
+                Some((e.method.clone(), uri, e.status))
             })
             .collect();
         let logged: Vec<(String, String, u16)> = registry

@@ -41,10 +41,12 @@ impl FileServer {
         FileServer { hits, server }
     }
 
-    /// The redirect base: another host name (`localhost`) and port than the registry's
-    /// `127.0.0.1`, so it is another origin on both counts.
-    pub fn base_url(&self) -> String {
-        format!("http://localhost:{}", self.server.port())
+    /// The redirect base under the host name `host`: the server listens on `127.0.0.1`, so
+    /// `localhost` (another host name and port than the registry's, another origin on both
+    /// counts) and `127.0.0.1` (the registry's host, another port: still another origin) both
+    /// reach it.
+    pub fn base_url_on(&self, host: &str) -> String {
+        format!("http://{host}:{}", self.server.port())
     }
 
     pub fn hits(&self) -> Vec<FileHit> {
