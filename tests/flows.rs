@@ -488,3 +488,41 @@ fn credentials_do_not_reach_another_port_of_their_host() {
         }
     }
 }
+
+#[test]
+fn a_token_fetched_with_credentials_since_removed_is_neither_cached_nor_used() {
+    let mut auth = challenged();
+    let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
+    let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
+    let Action::Fetch(first) = auth.poll(a) else {
+        panic!("a fetches")
+    };
+    assert!(first
+        .authorization()
+        .unwrap()
+        .expose()
+        .starts_with("Basic "));
+    assert!(matches!(auth.poll(b), Action::Wait));
+    // The user logs out while the token request is out.
+    auth.remove_credentials("registry.example.com");
+    // The waiter does not wait on a fetch made with the old credentials: it fetches anew,
+    // anonymously.
+    match auth.poll(b) {
+        Action::Fetch(f) => assert!(f.authorization().is_none(), "{f:?}"),
+        other => panic!("{other:?}"),
+    }
+    // The old answer arrives: not cached, not sent; flow a waits for b's anonymous fetch.
+    auth.handle_fetch_response(a, Response::new(200).body(&token("alice-private")), secs(2))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Wait));
+    assert_eq!(auth.cached_tokens(), 0);
+    auth.handle_fetch_response(b, Response::new(200).body(&token("anon")), secs(2))
+        .unwrap();
+    for id in [a, b] {
+        match auth.poll(id) {
+            Action::Send(s) => assert_eq!(s.authorization().unwrap().expose(), "Bearer anon"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(auth.cached_tokens(), 1);
+}

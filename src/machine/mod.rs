@@ -292,6 +292,17 @@ impl Authenticator {
             .filter(|&i| self.registries.get(i).is_some_and(|r| r.name == name))
             .collect();
         self.tokens.retain(|t| !regs.contains(&t.registry));
+        // A token request already out was made with the old credentials: its answer must not
+        // serve the new ones (see `on_fetch_response`). Flows waiting on it plan again.
+        let stale: Vec<u64> = self
+            .fetches
+            .iter()
+            .filter(|f| regs.contains(&f.registry))
+            .map(|f| f.id)
+            .collect();
+        for fetch in stale {
+            self.end_fetch(fetch, None);
+        }
         for i in regs {
             if let Some(r) = self.registries.get_mut(i) {
                 r.refresh_token = None;
@@ -945,6 +956,12 @@ impl Authenticator {
         let State::AwaitFetch { fetch, grant, .. } = flow.state else {
             return;
         };
+        if !self.fetches.iter().any(|f| f.id == fetch) {
+            // The registry's credentials changed while this request was out: its answer speaks
+            // for credentials that no longer apply, so it is neither cached nor used.
+            flow.state = State::Plan;
+            return;
+        }
         let status = response.status;
         let ok = (200..300).contains(&status);
         let parsed = ok.then(|| TokenResponse::parse(response.body, &self.config.token_limits));
