@@ -119,6 +119,72 @@ fn peer() -> impl Strategy<Value = Peer> {
         })
 }
 
+/// A registry that plays along for one flow: a 401 with a usable challenge (mostly Bearer),
+/// the realm's token, a success or a redirect (then a success), and one more peer for the
+/// `done` that `drive` answers too.
+/// Arbitrary peers alone rarely line up like this, and then hardly any realm-issued token
+/// reaches the checks.
+fn cooperative() -> impl Strategy<Value = Vec<Peer>> {
+    let peer = |status, challenge: Option<String>, body: String| Peer {
+        status,
+        challenges: challenge.into_iter().collect(),
+        location: None,
+        body,
+    };
+    let realm = prop_oneof![
+        3 => Just("https://auth.example.com/token"),
+        1 => Just("http://127.0.0.1:5001/token"),
+    ];
+    let then = prop_oneof![
+        2 => Just(None),
+        1 => Just(Some("/v2/team/app/blobs/sha256:00?moved")),
+        1 => Just(Some("https://storage.example.net/blob?sig=x")),
+    ];
+    let bearer = (realm, 0u32..1000, then).prop_map(move |(realm, n, then)| {
+        let answer = match then {
+            Some(to) => Peer {
+                status: 307,
+                challenges: vec![],
+                location: Some(to.into()),
+                body: String::new(),
+            },
+            None => peer(200, None, String::new()),
+        };
+        vec![
+            peer(
+                401,
+                Some(format!(
+                    "Bearer realm=\"{realm}\",service=\"registry.example.com\""
+                )),
+                String::new(),
+            ),
+            peer(
+                200,
+                None,
+                format!(r#"{{"token":"tok{n}","expires_in":300}}"#),
+            ),
+            answer,
+            peer(200, None, String::new()),
+            peer(200, None, String::new()),
+        ]
+    });
+    let basic = Just(vec![
+        peer(401, Some("Basic realm=\"registry\"".into()), String::new()),
+        peer(200, None, String::new()),
+        peer(200, None, String::new()),
+    ]);
+    prop_oneof![4 => bearer, 1 => basic]
+}
+
+/// The peers of one case: arbitrary ones, with cooperative stretches among them.
+fn peers() -> impl Strategy<Value = Vec<Peer>> {
+    let segment = prop_oneof![
+        1 => peer().prop_map(|p| vec![p]),
+        1 => cooperative(),
+    ];
+    proptest::collection::vec(segment, 0..24).prop_map(|s| s.into_iter().flatten().collect())
+}
+
 fn creds() -> impl Strategy<Value = Credentials> {
     prop_oneof![
         1 => Just(Credentials::Anonymous),
@@ -130,7 +196,7 @@ fn creds() -> impl Strategy<Value = Credentials> {
 
 fn request() -> impl Strategy<Value = (Method, String)> {
     let registry = prop_oneof![
-        3 => Just("https://registry.example.com"),
+        2 => Just("https://registry.example.com"),
         1 => Just("http://127.0.0.1:5000"),
     ];
     let route = prop_oneof![
@@ -148,8 +214,11 @@ fn request() -> impl Strategy<Value = (Method, String)> {
     (registry, route).prop_map(|(r, (m, p))| (m, format!("{r}{p}")))
 }
 
+/// Scheme, host and port.
+type Origin = (String, String, u16);
+
 /// Scheme, host and port of an absolute URL, default ports filled in.
-fn origin(url: &str) -> (String, String, u16) {
+fn origin(url: &str) -> Origin {
     let (scheme, rest) = url.split_once("://").expect("absolute url");
     let scheme = scheme.to_ascii_lowercase();
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -171,8 +240,38 @@ fn is_internal(host: &str) -> bool {
         || host == "[::1]"
 }
 
+/// Every token a realm issued, with the registry origin whose flow fetched it. The same value
+/// may be issued in flows for two registries (the generators reuse names), so a token can have
+/// more than one origin.
+#[derive(Default, Debug)]
+struct Issued(Vec<(String, Origin)>);
+
+impl Issued {
+    /// Writes down a 2xx token response to a token request of a flow for `registry`.
+    fn record(&mut self, body: &str, registry: Origin) {
+        if let Some(t) = issued_token(body) {
+            if !self.issued_for(&t, &registry) {
+                self.0.push((t, registry));
+            }
+        }
+    }
+
+    /// Whether a realm issued `token` in a flow for `registry`.
+    fn issued_for(&self, token: &str, registry: &Origin) -> bool {
+        self.0.iter().any(|(t, o)| t == token && o == registry)
+    }
+
+    /// Whether a token issued for another origin, and never for `registry`, is on record: a
+    /// Bearer send to `registry` is then a chance to leak it.
+    fn holds_foreign(&self, registry: &Origin) -> bool {
+        self.0
+            .iter()
+            .any(|(t, o)| o != registry && !self.issued_for(t, registry))
+    }
+}
+
 /// Checks one action against the invariants; returns whether it counts toward the bound.
-fn check(action: &Action, start_url: &str, insecure: bool, issued: &[String]) -> bool {
+fn check(action: &Action, start_url: &str, insecure: bool, issued: &Issued) -> bool {
     let reg = origin(start_url);
     match action {
         Action::Send(s) => {
@@ -185,9 +284,11 @@ fn check(action: &Action, start_url: &str, insecure: bool, issued: &[String]) ->
                     assert!(insecure, "authorization over plain http without insecure");
                 }
                 if let Some(tok) = value.strip_prefix("Bearer ") {
+                    // A realm's token goes only to the origin whose flow fetched it.
+                    let to = origin(target);
                     assert!(
-                        tok == REGTOKEN || issued.iter().any(|t| t == tok),
-                        "bearer token {tok} was never issued by this registry's realm"
+                        tok == REGTOKEN || issued.issued_for(tok, &to),
+                        "bearer token {tok} sent to {to:?} was not issued for it; issued: {issued:?}"
                     );
                 } else {
                     assert_eq!(value, ALICE_BASIC);
@@ -229,13 +330,13 @@ fn issued_token(body: &str) -> Option<String> {
         .map(String::from)
 }
 
-/// The peers' script, the clock, and what the realm issued so far.
+/// The peers' script, the clock, and what the realms issued so far, per registry origin.
 struct World {
     insecure: bool,
     peers: std::vec::IntoIter<Peer>,
     steps: std::vec::IntoIter<u64>,
     now: Duration,
-    issued: Vec<String>,
+    issued: Issued,
 }
 
 fn drive(
@@ -253,6 +354,7 @@ fn drive(
         issued,
     } = w;
     let insecure = *insecure;
+    let registry = origin(url);
     let bound = 3 + MAX_REDIRECTS + u32::from(MAX_TOKEN_REQUESTS) + 1;
     let mut counted = 0;
     loop {
@@ -269,6 +371,20 @@ fn drive(
                     .unwrap_or_default();
                 cov.bearer_sends += u32::from(auth.starts_with("Bearer "));
                 cov.basic_sends += u32::from(auth.starts_with("Basic "));
+                if let Some(tok) = auth.strip_prefix("Bearer ") {
+                    // A realm's token checked against its origin, per registry, and how often
+                    // another registry's token was on record to leak.
+                    if tok != REGTOKEN {
+                        let to = origin(s.url().unwrap_or(url));
+                        if to.0 == "https" {
+                            cov.issued_bearer_sends_https += 1;
+                        } else {
+                            cov.issued_bearer_sends_http += 1;
+                        }
+                        cov.bearer_sends_with_foreign_token_on_record +=
+                            u32::from(issued.holds_foreign(&to));
+                    }
+                }
                 cov.redirects_followed += u32::from(s.url().is_some());
             }
             Action::Fetch(f) => {
@@ -301,9 +417,7 @@ fn drive(
             Action::Send(_) => auth.handle_response(id, r, *now).expect("send response"),
             Action::Fetch(_) => {
                 if (200..300).contains(&p.status) {
-                    if let Some(t) = issued_token(&p.body) {
-                        issued.push(t);
-                    }
+                    issued.record(&p.body, registry.clone());
                 }
                 auth.handle_fetch_response(id, r, *now)
                     .expect("fetch response")
@@ -322,6 +436,11 @@ struct Coverage {
     basic_sends: u32,
     secret_fetches: u32,
     redirects_followed: u32,
+    /// Bearer sends of a realm-issued token to the https registry and to the plain-http one.
+    issued_bearer_sends_https: u32,
+    issued_bearer_sends_http: u32,
+    /// Bearer sends made while a token issued only for the other registry was on record.
+    bearer_sends_with_foreign_token_on_record: u32,
 }
 
 #[test]
@@ -333,8 +452,8 @@ fn flows_end_within_bound_and_secrets_go_only_where_allowed() {
         any::<bool>(),
         any::<bool>(),
         creds(),
-        proptest::collection::vec(request(), 1..4),
-        proptest::collection::vec(peer(), 0..24),
+        proptest::collection::vec(request(), 1..8),
+        peers(),
         proptest::collection::vec(0u64..400, 0..24),
     );
     let coverage = std::cell::RefCell::new(Coverage::default());
@@ -361,7 +480,7 @@ fn flows_end_within_bound_and_secrets_go_only_where_allowed() {
                     peers: peers.into_iter(),
                     steps: steps.into_iter(),
                     now: Duration::ZERO,
-                    issued: Vec::new(),
+                    issued: Issued::default(),
                 };
                 let mut cov = coverage.borrow_mut();
                 cov.cases += 1;
@@ -383,6 +502,63 @@ fn flows_end_within_bound_and_secrets_go_only_where_allowed() {
     assert!(cov.basic_sends > cov.cases / 100, "{cov:?}");
     assert!(cov.secret_fetches > cov.cases / 20, "{cov:?}");
     assert!(cov.redirects_followed > cov.cases / 20, "{cov:?}");
+    // The per-origin check met both registries, and tokens of the other one were on record.
+    assert!(cov.issued_bearer_sends_https > cov.cases / 5, "{cov:?}");
+    assert!(cov.issued_bearer_sends_http > cov.cases / 20, "{cov:?}");
+    assert!(
+        cov.bearer_sends_with_foreign_token_on_record > cov.cases / 100,
+        "{cov:?}"
+    );
+}
+
+#[test]
+fn the_issued_record_tells_registries_apart() {
+    // Two registries sharing one realm, each flow issued its own token: each token is on record
+    // for its registry only, so `check` would refuse it at the other one (a shared list of
+    // issued tokens would not).
+    let a = "https://registry.example.com/v2/team/app/manifests/1";
+    let b = "http://127.0.0.1:5000/v2/team/app/manifests/1";
+    let challenge =
+        "Bearer realm=\"https://auth.example.com/token\",service=\"registry.example.com\"";
+    let peer = |status, challenges: &[&str], body: &str| Peer {
+        status,
+        challenges: challenges.iter().map(|c| c.to_string()).collect(),
+        location: None,
+        body: body.into(),
+    };
+    let mut auth = Authenticator::new(Config::default().allow_insecure(true));
+    let mut world = World {
+        insecure: true,
+        // `drive` takes one peer per action, the final `done` included.
+        peers: vec![
+            peer(401, &[challenge], ""),
+            peer(200, &[], r#"{"token":"tok-a"}"#),
+            peer(200, &[], ""),
+            peer(200, &[], ""),
+            peer(401, &[challenge], ""),
+            peer(200, &[], r#"{"token":"tok-b"}"#),
+            peer(200, &[], ""),
+            peer(200, &[], ""),
+        ]
+        .into_iter(),
+        steps: Vec::new().into_iter(),
+        now: Duration::ZERO,
+        issued: Issued::default(),
+    };
+    let mut cov = Coverage::default();
+    for url in [a, b] {
+        let id = auth.start(Request::get(url), world.now).unwrap();
+        drive(&mut auth, id, url, &mut world, &mut cov);
+    }
+    let (oa, ob) = (origin(a), origin(b));
+    assert!(world.issued.issued_for("tok-a", &oa));
+    assert!(world.issued.issued_for("tok-b", &ob));
+    assert!(!world.issued.issued_for("tok-a", &ob));
+    assert!(!world.issued.issued_for("tok-b", &oa));
+    assert!(world.issued.holds_foreign(&ob));
+    assert_eq!(cov.issued_bearer_sends_https, 1, "{cov:?}");
+    assert_eq!(cov.issued_bearer_sends_http, 1, "{cov:?}");
+    assert_eq!(cov.bearer_sends_with_foreign_token_on_record, 1, "{cov:?}");
 }
 
 proptest! {
@@ -391,7 +567,7 @@ proptest! {
     #[test]
     fn concurrent_flows_end_and_waiters_never_exceed_their_bound(
         creds in creds(),
-        peers in proptest::collection::vec(peer(), 0..24),
+        peers in peers(),
         order in proptest::collection::vec(0usize..3, 1..60),
     ) {
         let mut auth = Authenticator::new(Config::default().max_redirects(MAX_REDIRECTS));
@@ -406,7 +582,7 @@ proptest! {
             .map(|u| auth.start(Request::get(u), Duration::ZERO).unwrap())
             .collect();
         let mut peers = peers.into_iter();
-        let mut issued = Vec::new();
+        let mut issued = Issued::default();
         let mut now = Duration::ZERO;
         let mut done = [false; 3];
         let mut counts = [0u32; 3];
@@ -431,7 +607,7 @@ proptest! {
                 Action::Send(_) => auth.handle_response(id, r, now).unwrap(),
                 Action::Fetch(_) => {
                     if (200..300).contains(&p.status) {
-                        if let Some(t) = issued_token(&p.body) { issued.push(t); }
+                        issued.record(&p.body, origin(url));
                     }
                     auth.handle_fetch_response(id, r, now).unwrap()
                 }
