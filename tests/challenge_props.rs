@@ -5,6 +5,7 @@
 //!   when spread over several header values;
 //! - every byte string parses to `Ok` or to an error inside the input, never a panic, and any
 //!   parsed list renders to a header that parses strictly to the same list;
+//! - lenient recovery skips a challenge broken inside a quoted string, and only that one;
 //! - the work is linear in the input, even without limits;
 //! - where the `http-auth` crate and this parser both accept an input, they agree;
 //! - scope sets merge as set union does.
@@ -14,7 +15,9 @@ use std::cell::Cell;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use registry_auth::challenge::{Challenges, Limits, ParseError, ParserConfig};
+use registry_auth::challenge::{
+    Challenges, Expected, Limits, ParseError, ParseErrorKind, ParserConfig,
+};
 use registry_auth::scope::{Scope, ScopeSet};
 
 /// Case counts are modest so the file runs in seconds in debug builds; `PROPTEST_CASES` raises
@@ -338,6 +341,141 @@ proptest! {
         let parsed = Challenges::parse_lines(lines.iter().map(Vec::as_slice))
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(flat(&parsed), model_flat(&list));
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Recovery: a challenge broken inside a quoted string hides nothing after it.
+
+/// A challenge whose parameters are well-formed but for one quoted value, which holds a byte no
+/// quoted string may hold (a control byte or DEL), bare or as an invalid quoted-pair.
+#[derive(Clone, Debug)]
+struct Broken {
+    scheme: String,
+    before: Vec<(String, String)>,
+    name: String,
+    head: String,
+    escaped: bool,
+    bad: u8,
+    rest: String,
+    after: Vec<(String, String)>,
+}
+
+fn broken() -> impl Strategy<Value = Broken> {
+    // No byte here makes a fold with what follows: the text around it holds no line feed.
+    let bad = prop_oneof![0u8..=0x08, 0x0au8..=0x1f, Just(0x7f)];
+    let params = || proptest::collection::vec((token(), value()), 0..3);
+    (
+        token(),
+        params(),
+        token(),
+        value(),
+        any::<bool>(),
+        bad,
+        value(),
+        params(),
+    )
+        .prop_map(
+            |(scheme, before, name, head, escaped, bad, rest, after)| Broken {
+                scheme,
+                before,
+                name,
+                head,
+                escaped,
+                bad,
+                rest,
+                after,
+            },
+        )
+}
+
+/// Writes `b` down, returning the header text and the offset of its bad byte.
+fn write_broken(b: &Broken, style: &mut Style) -> (Vec<u8>, usize) {
+    fn quoted_text(text: &str, out: &mut Vec<u8>) {
+        for c in text.bytes() {
+            if c == b'"' || c == b'\\' {
+                out.push(b'\\');
+            }
+            out.push(c);
+        }
+    }
+    let param = |(name, value): &(String, String), style: &mut Style, out: &mut Vec<u8>| {
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'=');
+        style.value(value, out);
+    };
+    let mut out = b.scheme.clone().into_bytes();
+    out.extend_from_slice(style.sp());
+    for p in &b.before {
+        param(p, style, &mut out);
+        out.extend(style.comma());
+    }
+    out.extend_from_slice(b.name.as_bytes());
+    out.extend_from_slice(b"=\"");
+    quoted_text(&b.head, &mut out);
+    if b.escaped {
+        out.push(b'\\');
+    }
+    let at = out.len();
+    out.push(b.bad);
+    quoted_text(&b.rest, &mut out);
+    out.push(b'"');
+    for p in &b.after {
+        out.extend(style.comma());
+        param(p, style, &mut out);
+    }
+    (out, at)
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    #[test]
+    fn lenient_recovery_from_a_bad_byte_in_a_quoted_string_keeps_every_other_challenge(
+        before in proptest::collection::vec(model(), 0..3),
+        bad in broken(),
+        after in models(),
+        noise in noise(),
+    ) {
+        let mut style = Style { noise, at: 0 };
+        let mut header = vec![];
+        if !before.is_empty() {
+            let elements: Vec<Vec<u8>> =
+                before.iter().flat_map(|m| pieces(m, &mut style)).collect();
+            header = join(&elements, &mut style);
+            header.extend(style.comma());
+        }
+        let (written, offset) = write_broken(&bad, &mut style);
+        let at = header.len() + offset;
+        header.extend(written);
+        header.extend(style.comma());
+        let elements: Vec<Vec<u8>> = after.iter().flat_map(|m| pieces(m, &mut style)).collect();
+        header.extend(join(&elements, &mut style));
+        let shown = String::from_utf8_lossy(&header).into_owned();
+
+        let kind = if bad.escaped {
+            ParseErrorKind::Expected(Expected::EscapedChar)
+        } else {
+            ParseErrorKind::InvalidByte(bad.bad)
+        };
+        let strict = Challenges::parse(&header).err();
+        prop_assert_eq!(
+            strict.map(|e| (e.value_index(), e.offset(), e.kind())),
+            Some((0, at, kind)),
+            "strict, in {:?}",
+            &shown
+        );
+        let list = ParserConfig::lenient()
+            .parse(&header)
+            .map_err(|e| TestCaseError::fail(format!("lenient rejects {shown:?}: {e}")))?;
+        let kept: Vec<Model> = before.iter().chain(&after).cloned().collect();
+        prop_assert_eq!(flat(&list), model_flat(&kept), "in {:?}", &shown);
+        let skipped: Vec<_> = list
+            .skipped()
+            .iter()
+            .map(|e| (e.value_index(), e.offset(), e.kind()))
+            .collect();
+        prop_assert_eq!(skipped, vec![(0, at, kind)], "in {:?}", &shown);
     }
 }
 

@@ -194,6 +194,25 @@ impl ParserConfig {
     /// assert_eq!(parsed.skipped().len(), 1);
     /// ```
     ///
+    /// The malformed element is skipped by reading it again from its start, where it cannot be
+    /// inside a quoted string, to the first comma outside a quoted string. Quoted strings are
+    /// delimited as the grammar delimits them (a backslash takes the next byte along), whatever
+    /// bytes they hold: a comma inside one does not end the element, and a bad byte inside one
+    /// does not hide what follows its closing quote. A quoted string left open runs to the end
+    /// of its header line, since quoted strings do not span lines:
+    ///
+    /// ```
+    /// use registry_auth::challenge::{ParseErrorKind, ParserConfig};
+    ///
+    /// let header = b"Negotiate x=\"a\x01,b=c\", Bearer realm=\"https://auth.example.com\"";
+    /// let parsed = ParserConfig::lenient().parse(header).unwrap();
+    /// let bearer = parsed.iter().next().unwrap();
+    /// assert!(bearer.is_scheme("Bearer") && bearer.param("b").is_none());
+    /// assert_eq!(parsed.len(), 1);
+    /// assert_eq!(parsed.skipped()[0].kind(), ParseErrorKind::InvalidByte(0x01));
+    /// assert_eq!(parsed.skipped()[0].offset(), 14);
+    /// ```
+    ///
     /// Limits are never recovered from. When no challenge survives, the first error is returned.
     #[must_use]
     pub const fn skip_malformed(mut self, on: bool) -> Self {

@@ -4,7 +4,8 @@
 //! Each grammar rule is a small nom parser (`IResult` in, `IResult` out). The list level is a
 //! plain loop: a list element is either a new challenge or a parameter of the current one, and
 //! only the driver knows which challenge is current, across the comma that joins two header
-//! values. Every step consumes input or ends the line, so the work is linear in the input.
+//! values. Every step consumes input or ends the line, and recovery rescans a malformed element
+//! once, from its start to its end, so the work is linear in the input.
 
 use nom::error::{ErrorKind as NomErrorKind, ParseError as NomParseError};
 use nom::IResult;
@@ -353,8 +354,14 @@ impl<'a> Driver<'a> {
         self.g.element_end(rest)
     }
 
-    /// Drops the challenge being read and skips to the end of the current list element.
-    fn recover(&mut self, at: &'a [u8], error: ParseError) -> Result<&'a [u8], nom::Err<Fault>> {
+    /// Drops the challenge being read and skips to the end of the list element that starts at
+    /// `start` and failed at `at` (see [`skip_element`]).
+    fn recover(
+        &mut self,
+        start: &'a [u8],
+        at: &'a [u8],
+        error: ParseError,
+    ) -> Result<&'a [u8], nom::Err<Fault>> {
         if matches!(self.state, State::Params { .. } | State::Token68) {
             self.out.entries.truncate(self.current);
             self.out.count -= 1;
@@ -366,18 +373,32 @@ impl<'a> Driver<'a> {
             self.out.skipped.push(error);
         }
         self.state = State::Skipping;
-        let mut i = at;
-        loop {
-            match i.first() {
-                None | Some(b',') => return Ok(i),
-                Some(b'"') => match self.g.quoted(i) {
-                    Ok((rest, _)) => i = rest,
-                    Err(_) => return Ok(&[]),
-                },
-                Some(_) => i = tail(i, 1),
-            }
-        }
+        Ok(skip_element(start))
     }
+}
+
+/// Where a malformed list element that starts at `i` ends: at the first comma outside a quoted
+/// string, or at the end of the header value.
+///
+/// The scan starts where the element does, which is never inside a quoted string, rather than
+/// at the fault, which may be: from there a closing quote would read as an opening one. Quoted
+/// strings are followed as the grammar reads them (`"` opens and closes, `\` takes the next
+/// byte along), but no byte inside one is checked, so the bad byte that caused the fault does
+/// not stop the scan. A quoted string left open runs to the end of the value, as quoted strings
+/// do not span header values. Each byte is looked at once.
+fn skip_element(i: &[u8]) -> &[u8] {
+    let mut quoted = false;
+    let mut k = 0;
+    while let Some(&b) = i.get(k) {
+        match (quoted, b) {
+            (false, b',') => break,
+            (_, b'"') => quoted = !quoted,
+            (true, b'\\') => k += 1,
+            _ => {}
+        }
+        k += 1;
+    }
+    tail(i, k.min(i.len()))
 }
 
 pub(super) fn parse<'a, I>(values: I, config: &ParserConfig) -> Result<Challenges<'a>, ParseError>
@@ -449,8 +470,10 @@ where
                         kind: f.kind,
                         ..at(f.rest)
                     };
-                    let from = tail(line, line.len().saturating_sub(f.rest));
-                    i = d.recover(from, error).map_err(|e| to_error(e, &at))?;
+                    let fault_at = tail(line, line.len().saturating_sub(f.rest));
+                    i = d
+                        .recover(i, fault_at, error)
+                        .map_err(|e| to_error(e, &at))?;
                 }
                 Err(e) => return Err(to_error(e, &at)),
             }
@@ -574,6 +597,25 @@ mod tests {
     fn param_value_allows_whitespace_around_equals() {
         assert_eq!(g(false).param_value(b" = \"x\"").unwrap().1.raw(), b"x");
         assert!(g(false).param_value(b" x").is_err());
+    }
+
+    #[test]
+    fn skip_element_stops_at_the_first_comma_outside_quotes_whatever_the_quotes_hold() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"a b, c", b", c"),
+            (b"x=\"a\x01,b=c\", B", b", B"),
+            (b"x=\"a\\\x01,b\", B", b", B"),
+            (b"x=\"a\\\",b\", B", b", B"),
+            (b"x=\"\"\"y,\",z", b",z"),
+            (b"x=\\,y", b",y"),
+            // An open quoted string, or a backslash at the very end, runs to the end.
+            (b"x=\"a, B", b""),
+            (b"x=\"a\\", b""),
+            (b"", b""),
+        ];
+        for &(input, rest) in cases {
+            assert_eq!(skip_element(input), rest, "{input:?}");
+        }
     }
 
     #[test]

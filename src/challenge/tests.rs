@@ -411,6 +411,104 @@ fn recovery_with_nothing_left_returns_the_first_error() {
     );
 }
 
+/// A lenient parse of `values`: the challenges kept, and where each skipped one failed
+/// (value index, byte offset, kind).
+fn recovered(values: &[&[u8]]) -> (Flat, Vec<(usize, usize, ParseErrorKind)>) {
+    let list = ParserConfig::lenient()
+        .parse_lines(values.iter().copied())
+        .unwrap_or_else(|e| panic!("{values:?}: {e}"));
+    let skipped = list
+        .skipped()
+        .iter()
+        .map(|e| (e.value_index(), e.offset(), e.kind()))
+        .collect();
+    (flat(&list), skipped)
+}
+
+#[test]
+fn recovery_after_a_bad_byte_in_a_quoted_string_keeps_the_next_challenge_on_the_line() {
+    // The input, the scheme of the challenge after the broken one, and where that one broke.
+    let cases: &[(&[u8], &str, usize, ParseErrorKind)] = &[
+        (
+            b"Negotiate x=\"a\x01b\", Basic realm=\"r\"",
+            "Basic",
+            14,
+            ParseErrorKind::InvalidByte(0x01),
+        ),
+        (
+            b"Negotiate x=\"a\x7fb\", Bearer realm=\"r\"",
+            "Bearer",
+            14,
+            ParseErrorKind::InvalidByte(0x7f),
+        ),
+        // An invalid quoted-pair: the backslash still takes the next byte along, so the quote
+        // after `b` closes the string.
+        (
+            b"Negotiate x=\"a\\\x01b\", Basic realm=\"r\"",
+            "Basic",
+            15,
+            ParseErrorKind::Expected(Expected::EscapedChar),
+        ),
+    ];
+    for &(input, scheme, offset, kind) in cases {
+        let (got, skipped) = recovered(&[input]);
+        assert_eq!(got, vec![ch(scheme, &[("realm", "r")])], "{input:?}");
+        assert_eq!(skipped, vec![(0, offset, kind)], "{input:?}");
+        // Strict parsing is unchanged: the same fault, as an error.
+        let e = Challenges::parse(input).unwrap_err();
+        assert_eq!((e.value_index(), e.offset(), e.kind()), (0, offset, kind));
+    }
+}
+
+#[test]
+fn recovery_does_not_split_a_quoted_string_at_a_comma_after_the_bad_byte() {
+    let (got, skipped) = recovered(&[b"Negotiate x=\"a\x01,b=c\", Bearer realm=\"r\""]);
+    assert_eq!(got, vec![ch("Bearer", &[("realm", "r")])], "no phantom `b`");
+    assert_eq!(skipped, vec![(0, 14, ParseErrorKind::InvalidByte(0x01))]);
+}
+
+#[test]
+fn recovery_drops_the_params_after_a_bad_quoted_value_up_to_the_next_challenge() {
+    let (got, skipped) = recovered(&[
+        b"Basic realm=\"a\", Bearer realm=\"r\", scope=\"x\x00y,z\", service=\"s\", Digest realm=\"d\"",
+    ]);
+    assert_eq!(
+        got,
+        vec![
+            ch("Basic", &[("realm", "a")]),
+            ch("Digest", &[("realm", "d")])
+        ]
+    );
+    assert_eq!(skipped, vec![(0, 43, ParseErrorKind::InvalidByte(0))]);
+}
+
+#[test]
+fn recovery_from_an_unterminated_quoted_string_runs_to_the_end_of_the_value() {
+    // The quote opened after `x=` holds the bad byte and, as quoted strings do, the comma and
+    // `Bearer realm=` after it; the quote after `r` then opens a string the value never closes.
+    let first: &[u8] = b"Basic realm=\"ok\", Negotiate x=\"a\x01b, Bearer realm=\"r\"";
+    let (got, skipped) = recovered(&[first]);
+    assert_eq!(got, vec![ch("Basic", &[("realm", "ok")])]);
+    assert_eq!(skipped, vec![(0, 32, ParseErrorKind::InvalidByte(0x01))]);
+
+    // The string does not run on into the next value, which starts as a list element; its
+    // leading parameter still belongs to the dropped challenge.
+    let (got, skipped) = recovered(&[first, b"service=\"x\", Bearer realm=\"s\""]);
+    assert_eq!(
+        got,
+        vec![
+            ch("Basic", &[("realm", "ok")]),
+            ch("Bearer", &[("realm", "s")])
+        ]
+    );
+    assert_eq!(skipped, vec![(0, 32, ParseErrorKind::InvalidByte(0x01))]);
+
+    // With no bad byte, only the missing closing quote.
+    let (got, skipped) = recovered(&[b"Negotiate x=\"a, b", b"Bearer realm=\"s\""]);
+    assert_eq!(got, vec![ch("Bearer", &[("realm", "s")])]);
+    assert_eq!(skipped, vec![(0, 12, ParseErrorKind::UnterminatedQuote)]);
+}
+
 #[test]
 fn render_round_trips() {
     let inputs = [
