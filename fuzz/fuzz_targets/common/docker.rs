@@ -195,7 +195,9 @@ pub fn normalise(name: &str) -> String {
         _ => host,
     };
     match host.as_str() {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io".into(),
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            "docker.io".into()
+        }
         _ => host,
     }
 }

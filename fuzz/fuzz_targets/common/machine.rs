@@ -266,10 +266,17 @@ fn whatwg_ipv4(host: &str) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(u32::try_from(v).ok()?))
 }
 
-/// Loopback, private, link-local or unspecified, as policy.rs documents.
+/// Internal as url.rs documents it: loopback, private, link-local, unspecified, 0/8,
+/// 100.64/10, IPv6 unique-local and site-local, and IPv4 carried inside IPv6 judged as IPv4.
 fn is_internal(host: &str) -> bool {
-    let v4 =
-        |a: Ipv4Addr| a.is_loopback() || a.is_private() || a.is_link_local() || a.is_unspecified();
+    fn v4(a: Ipv4Addr) -> bool {
+        let o = a.octets();
+        a.is_loopback()
+            || a.is_private()
+            || a.is_link_local()
+            || o[0] == 0
+            || (o[0] == 100 && (64..128).contains(&o[1]))
+    }
     if let Ok(a) = host.parse::<Ipv4Addr>() {
         return v4(a);
     }
@@ -280,11 +287,30 @@ fn is_internal(host: &str) -> bool {
     else {
         return false;
     };
-    if let Some(m) = a.to_ipv4_mapped() {
-        return v4(m);
+    let bits = u128::from(a);
+    let low32 = Ipv4Addr::from(bits as u32);
+    // (prefix, prefix length in bits) of the ranges that carry an IPv4 address in the low 32
+    // bits: compatible, mapped, translated, NAT64.
+    let carriers: [(u128, u32); 4] = [
+        (0, 96),
+        (0xffff << 32, 96),
+        (0xffff << 48, 96),
+        (0x0064_ff9b << 96, 96),
+    ];
+    if carriers
+        .iter()
+        .any(|&(prefix, len)| bits >> (128 - len) == prefix >> (128 - len))
+    {
+        return v4(low32);
     }
-    let first = a.segments()[0];
-    a.is_loopback() || a.is_unspecified() || first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
+    if bits >> 112 == 0x2002 {
+        return v4(Ipv4Addr::from((bits >> 80) as u32));
+    }
+    let top10 = (bits >> 118) as u16;
+    bits >> 121 == 0xfc >> 1 // fc00::/7
+        || top10 == 0xfe80 >> 6 // fe80::/10
+        || top10 == 0xfec0 >> 6 // fec0::/10
+        || bits >> 80 == 0x0064_ff9b_0001 // 64:ff9b:1::/48
 }
 
 // ---- the oracle -------------------------------------------------------------------------
