@@ -217,7 +217,12 @@ struct Target {
 impl Target {
     /// A URL stays as given; anything else must be an image reference.
     fn new(arg: String, insecure: bool) -> Result<Target, String> {
-        if arg.starts_with("https://") || arg.starts_with("http://") {
+        // Schemes are case-insensitive (RFC 3986 section 3.1): `HTTPS://r/v2/` is a URL too.
+        let is_url = ["https://", "http://"].iter().any(|p| {
+            arg.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p))
+        });
+        if is_url {
             return Ok(Target {
                 url: arg.clone(),
                 config_name: origin(&arg).1.to_owned(),
@@ -668,7 +673,8 @@ fn request_body(method: Method) -> Option<&'static [u8]> {
 fn print_result(reply: &Exchanged, given: &str, print_body: bool) -> io::Result<()> {
     let mut out = io::stdout().lock();
     writeln!(out, "{} {} {given}", reply.status, reply.body.len())?;
-    if print_body {
+    // An empty body (a HEAD, a 204) prints nothing, not an empty line.
+    if print_body && !reply.body.is_empty() {
         out.write_all(&reply.body)?;
         if !reply.body.ends_with(b"\n") {
             out.write_all(b"\n")?;

@@ -357,6 +357,23 @@ fn fetch_usage_errors_exit_2_with_one_line_saying_why() {
     }
 }
 
+#[test]
+fn fetch_reads_a_scheme_in_any_case_as_a_url() {
+    let dir = TempDir::new("scheme-case");
+    // Nothing listens on port 9 here: the URL is tried (exit 1, one error line naming it),
+    // not rejected as an invalid image reference (exit 2).
+    let mut cmd = fetch_example(&dir);
+    cmd.arg("HTTPS://127.0.0.1:9/v2/");
+    let out = run(cmd, "");
+    out.assert_code(1);
+    assert!(
+        out.stderr.starts_with("error: HTTPS://127.0.0.1:9/v2/: ")
+            && out.stderr.lines().count() == 1,
+        "{}",
+        out.stderr
+    );
+}
+
 // ---- fetch: against a tiny registry -------------------------------------------------------
 
 /// A request as the test server saw it.
