@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderValue};
 use hyper::{HeaderMap, StatusCode};
@@ -162,7 +162,13 @@ async fn fetch(auth: &Shared, notify: &Notify, url: &str) -> Result<Done, BoxErr
                 let mut headers = HeaderMap::new();
                 send.apply_to(&mut headers);
                 let label = auth_label(send.authorization().map(|a| a.scheme()));
-                match exchange(send.method(), target, headers, None, 64 * 1024).await {
+                let answer = exchange(send.method(), target, headers, None, SEND_BODY_LIMIT + 1)
+                    .await
+                    .and_then(|(head, body)| match body.len() > SEND_BODY_LIMIT {
+                        true => Err(format!("body larger than {SEND_BODY_LIMIT} bytes").into()),
+                        false => Ok((head, body)),
+                    });
+                match answer {
                     Ok((head, body)) => {
                         steps.push(format!("send auth={label} < {}", head.status.as_u16()));
                         let status = head.status.as_u16();
@@ -239,7 +245,10 @@ fn auth_label(scheme: Option<AuthScheme>) -> &'static str {
     }
 }
 
-/// One HTTP/1 exchange on a fresh connection (plain http only): sends the request, reads at
+/// The most of a registry's answer this demo reads: its blobs are a few bytes.
+const SEND_BODY_LIMIT: usize = 64 * 1024;
+
+/// One HTTP/1 exchange on a fresh connection (plain http only): sends the request, keeps at
 /// most `limit` bytes of the response body.
 async fn exchange(
     method: Method,
@@ -271,9 +280,21 @@ async fn exchange(
             .headers_mut()
             .insert(header::HOST, HeaderValue::from_str(authority.as_str())?);
         let response = sender.send_request(request).await?;
-        let (head, body) = response.into_parts();
-        let body = Limited::new(body, limit).collect().await?.to_bytes();
-        Ok::<_, BoxError>((head, body))
+        let (head, mut body) = response.into_parts();
+        // Keep at most `limit` bytes and stop reading there: the machine, handed a body at its
+        // cap, answers with its own "body too large" error, which says more than a transport
+        // failure would.
+        let mut kept = Vec::new();
+        while kept.len() < limit {
+            let Some(frame) = body.frame().await else {
+                break;
+            };
+            if let Ok(data) = frame?.into_data() {
+                let room = limit - kept.len();
+                kept.extend_from_slice(&data[..data.len().min(room)]);
+            }
+        }
+        Ok::<_, BoxError>((head, Bytes::from(kept)))
     };
     tokio::time::timeout(Duration::from_secs(10), work).await?
 }
