@@ -526,3 +526,43 @@ fn a_token_fetched_with_credentials_since_removed_is_neither_cached_nor_used() {
     }
     assert_eq!(auth.cached_tokens(), 1);
 }
+
+#[test]
+fn a_same_origin_redirect_to_another_repository_fetches_its_token_first() {
+    let mut auth = challenged();
+    let id = auth.start(Request::get(URL_B), secs(1)).unwrap();
+    let Action::Fetch(first) = auth.poll(id) else {
+        panic!("fetch")
+    };
+    assert!(
+        first.url().contains("repository%3Ateam%2Fapp%3Apull"),
+        "{}",
+        first.url()
+    );
+    auth.handle_fetch_response(id, Response::new(200).body(&token("for-app")), secs(1))
+        .unwrap();
+    let Action::Send(s) = auth.poll(id) else {
+        panic!("send")
+    };
+    assert_eq!(s.authorization().unwrap().expose(), "Bearer for-app");
+    let moved = [("Location", &b"/v2/team/other/blobs/sha256:00"[..])];
+    auth.handle_response(id, Response::new(307).headers(&moved), secs(1))
+        .unwrap();
+    // The token was asked for team/app only: team/other gets its own before any send.
+    let Action::Fetch(second) = auth.poll(id) else {
+        panic!("a fetch for the new repository")
+    };
+    assert!(second.url().contains("team%2Fother"), "{}", second.url());
+    auth.handle_fetch_response(id, Response::new(200).body(&token("for-other")), secs(1))
+        .unwrap();
+    match auth.poll(id) {
+        Action::Send(s) => {
+            assert_eq!(s.authorization().unwrap().expose(), "Bearer for-other");
+            assert_eq!(
+                s.url(),
+                Some("https://registry.example.com/v2/team/other/blobs/sha256:00")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -664,11 +664,14 @@ impl Authenticator {
         }
         let now = self.clock.last_ms;
         // A token this flow fetched is used even inside the refresh margin (a margin longer
-        // than the token's life would otherwise refetch forever), but never once expired.
+        // than the token's life would otherwise refetch forever), but never once expired, and
+        // not for a route it was not asked for (a same-origin redirect to another repository).
         if let Some(t) = flow.fresh.and_then(|id| {
+            let (path, query) = flow.route();
+            let derived = derive(flow.method, path, query);
             self.tokens
                 .iter()
-                .find(|t| t.id == id && t.expires_ms > now)
+                .find(|t| t.id == id && t.expires_ms > now && derived.covered_by(&t.scopes))
         }) {
             let (auth, token) = (t.auth.clone(), t.id);
             return self.send(flow, Some(auth), Sent::Bearer { token, fresh: true });
