@@ -945,6 +945,10 @@ impl Authenticator {
     }
 
     fn scrub(&self, registry: usize, body: &mut ErrorBody) {
+        // Most 401s carry no text: skip gathering the secrets then.
+        if body.is_empty() {
+            return;
+        }
         let secrets = self.secrets(registry);
         body.scrub(secrets.iter().map(String::as_str));
     }
