@@ -164,9 +164,12 @@ async fn fetch(auth: &Shared, notify: &Notify, url: &str) -> Result<Done, BoxErr
                 let label = auth_label(send.authorization().map(|a| a.scheme()));
                 let answer = exchange(send.method(), target, headers, None, SEND_BODY_LIMIT + 1)
                     .await
-                    .and_then(|(head, body)| match body.len() > SEND_BODY_LIMIT {
-                        true => Err(format!("body larger than {SEND_BODY_LIMIT} bytes").into()),
-                        false => Ok((head, body)),
+                    .and_then(|(head, body)| {
+                        if body.len() > SEND_BODY_LIMIT {
+                            Err(format!("body larger than {SEND_BODY_LIMIT} bytes").into())
+                        } else {
+                            Ok((head, body))
+                        }
                     });
                 match answer {
                     Ok((head, body)) => {

@@ -296,8 +296,8 @@ fn host_part(name: &str) -> &str {
 /// default port dropped, Docker Hub's aliases folded into `docker.io`.
 ///
 /// A name carries no scheme to tell the ports apart, so `:443` and `:80` are both dropped, as
-/// Docker does; the machine keys a request's origin with [`origin_key`] instead, which drops
-/// only the port that is the default for the request's scheme.
+/// Docker does; the machine keys a request's origin with [`fold_docker_hub`] alone, on a name
+/// that already lacks only the port that is the default for the request's scheme.
 pub(crate) fn normalise(name: &str) -> String {
     let host = host_part(name).to_ascii_lowercase();
     let host = match host.rsplit_once(':') {
@@ -307,14 +307,10 @@ pub(crate) fn normalise(name: &str) -> String {
     fold_docker_hub(host)
 }
 
-/// The key of an origin already written as `host[:port]` without its scheme's default port
-/// (lower-case host): Docker Hub's aliases folded, any other port kept. `https://r:80` is not
-/// the registry `r`, so it does not get `r`'s credentials.
-pub(crate) fn origin_key(registry_name: String) -> String {
-    fold_docker_hub(registry_name)
-}
-
-fn fold_docker_hub(host: String) -> String {
+/// Docker Hub's aliases folded into `docker.io`, anything else kept: the key of an origin
+/// written as `host[:port]` (lower-case host, only its scheme's default port left out), so that
+/// `https://r:80` is not the registry `r` and does not get `r`'s credentials.
+pub(crate) fn fold_docker_hub(host: String) -> String {
     if is_docker_hub(&host) {
         String::from("docker.io")
     } else {
@@ -553,9 +549,10 @@ impl DockerConfig {
     /// When this config has nothing for the registry, its fallbacks are asked in order (see
     /// [`with_fallback`](Self::with_fallback)).
     pub fn lookup(&self, registry: &str) -> Lookup {
+        let wanted = normalise(registry);
         let mut config = self;
         loop {
-            match config.lookup_here(registry) {
+            match config.lookup_here(registry, &wanted) {
                 Lookup::Anonymous => match config.fallback.as_deref() {
                     Some(next) => config = next,
                     None => return Lookup::Anonymous,
@@ -565,9 +562,8 @@ impl DockerConfig {
         }
     }
 
-    /// [`lookup`](Self::lookup) in this file alone.
-    fn lookup_here(&self, registry: &str) -> Lookup {
-        let wanted = normalise(registry);
+    /// [`lookup`](Self::lookup) in this file alone; `wanted` is `registry` normalised.
+    fn lookup_here(&self, registry: &str, wanted: &str) -> Lookup {
         let hub = wanted == "docker.io";
 
         if let Some(entry) = self.cred_helpers.iter().find(|e| e.registry == wanted) {

@@ -241,9 +241,12 @@ impl Scope {
         if !is_name(name) {
             return Err(err(ScopeErrorKind::InvalidName));
         }
-        let set = Actions::collect(actions.split(','), |a| match is_action(a) {
-            true => Ok(()),
-            false => Err(err(ScopeErrorKind::InvalidAction)),
+        let set = Actions::collect(actions.split(','), |a| {
+            if is_action(a) {
+                Ok(())
+            } else {
+                Err(err(ScopeErrorKind::InvalidAction))
+            }
         })?;
         Ok(Scope {
             resource_type: resource_type.into(),
@@ -262,9 +265,12 @@ impl Scope {
         name: &str,
         actions: impl IntoIterator<Item = &'a str>,
     ) -> Result<Scope, ScopeError> {
-        let set = Actions::collect(actions, |a| match is_action(a) {
-            true => Ok(()),
-            false => Err(ScopeError::new(a, ScopeErrorKind::InvalidAction)),
+        let set = Actions::collect(actions, |a| {
+            if is_action(a) {
+                Ok(())
+            } else {
+                Err(ScopeError::new(a, ScopeErrorKind::InvalidAction))
+            }
         })?;
         if set.is_empty() {
             return Err(ScopeError::new(name, ScopeErrorKind::InvalidAction));

@@ -99,8 +99,7 @@ fn is_internal_v4(a: Ipv4Addr) -> bool {
 }
 
 fn is_internal_v6(a: Ipv6Addr) -> bool {
-    let seg = a.segments();
-    let [s0, s1, s2, s3, s4, s5, s6, s7] = seg;
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = a.segments();
     let low_v4 = || Ipv4Addr::from((u32::from(s6) << 16) | u32::from(s7));
     let embedded = match (s0, s1, s2, s3, s4, s5) {
         // ::a.b.c.d (compatible, deprecated) and ::ffff:a.b.c.d (mapped)

@@ -318,18 +318,16 @@ impl<'a> Driver<'a> {
                 return self.first_param(j, name, value, rest);
             }
         }
-        {
-            if let Ok((rest, t68)) = g.token68(j) {
-                let rest = g.ows(rest);
-                // `Basic realm=, charset=x` reads as an empty `realm` under the empty-value
-                // leniency: a token68 cannot be followed by parameters anyway.
-                let empty_param =
-                    g.empty_unquoted_values && t68.ends_with(b"=") && g.starts_param(tail(rest, 1));
-                if matches!(rest.first(), None | Some(b',')) && !empty_param {
-                    self.out.entries.push(Entry::token68(t68));
-                    self.state = State::Token68;
-                    return Ok(rest);
-                }
+        if let Ok((rest, t68)) = g.token68(j) {
+            let rest = g.ows(rest);
+            // `Basic realm=, charset=x` reads as an empty `realm` under the empty-value
+            // leniency: a token68 cannot be followed by parameters anyway.
+            let empty_param =
+                g.empty_unquoted_values && t68.ends_with(b"=") && g.starts_param(tail(rest, 1));
+            if matches!(rest.first(), None | Some(b',')) && !empty_param {
+                self.out.entries.push(Entry::token68(t68));
+                self.state = State::Token68;
+                return Ok(rest);
             }
         }
         let (after_name, name) = g.token(j, Expected::SchemeOrParam)?;

@@ -34,7 +34,7 @@ use self::derive::derive;
 use self::io::{Form, Target};
 use self::policy::{check_realm, check_registry};
 use crate::credentials::Credentials;
-use crate::docker_config::{normalise, origin_key};
+use crate::docker_config::{fold_docker_hub, normalise};
 use crate::error::{Error, LimitKind, UrlRole, UsageError};
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::{Authorization, Secret};
@@ -415,7 +415,7 @@ impl Authenticator {
         }
         let origin = parts.origin();
         self.registries.push(Registry {
-            name: origin_key(origin.registry_name()),
+            name: fold_docker_hub(origin.registry_name()),
             origin,
             known: None,
             refresh_token: None,
@@ -915,18 +915,18 @@ impl Authenticator {
     fn secrets(&self, registry: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         if let Some(c) = self.cred(registry) {
+            // A registry token is itself the secret; the Basic value is base64 of the user and
+            // password (or, for an identity token, of `<token>` and the token), so a server can
+            // echo either form.
             out.extend(c.creds.secrets().map(|s| s.expose().into()));
-            let derived = [
-                c.basic.clone(),
-                c.bearer.clone(),
-                c.creds.basic_header(true),
-            ];
-            out.extend(
-                derived
-                    .iter()
-                    .flatten()
-                    .map(|a| a.credentials_part().into()),
-            );
+            match &c.basic {
+                Some(basic) => out.push(basic.credentials_part().into()),
+                None => out.extend(
+                    c.creds
+                        .basic_header(true)
+                        .map(|a| a.credentials_part().into()),
+                ),
+            }
         }
         if let Some(rt) = self
             .registries
@@ -963,12 +963,12 @@ impl Authenticator {
         let State::AwaitFetch { fetch, grant, .. } = flow.state else {
             return;
         };
-        if !self.fetches.iter().any(|f| f.id == fetch) {
+        let Some(at) = self.fetches.iter().position(|f| f.id == fetch) else {
             // The registry's credentials changed while this request was out: its answer speaks
             // for credentials that no longer apply, so it is neither cached nor used.
             flow.state = State::Plan;
             return;
-        }
+        };
         let status = response.status;
         let ok = (200..300).contains(&status);
         let parsed = ok.then(|| TokenResponse::parse(response.body, &self.config.token_limits));
@@ -978,7 +978,7 @@ impl Authenticator {
             if let Some(r) = self.registries.get_mut(flow.registry) {
                 r.post_refused = true;
             }
-            let request = match self.fetches.iter().find(|f| f.id == fetch) {
+            let request = match self.fetches.get(at) {
                 Some(f) => self.token_request(f, Grant::Get),
                 None => Err(Error::UnknownFlow),
             };
@@ -990,15 +990,19 @@ impl Authenticator {
                 }
             };
         }
-        let realm = self
-            .fetches
-            .iter()
-            .find(|f| f.id == fetch)
-            .map(|f| f.realm.clone())
-            .unwrap_or_default();
+        // Only an error names the realm: no copy of it on the way to a token.
+        let realm = |this: &Self| {
+            this.fetches
+                .get(at)
+                .map(|f| f.realm.clone())
+                .unwrap_or_default()
+        };
         let error = match parsed {
             Some(Ok(t)) => return self.accept_token(flow, fetch, &t),
-            Some(Err(error)) => Error::MalformedToken { realm, error },
+            Some(Err(error)) => Error::MalformedToken {
+                realm: realm(self),
+                error,
+            },
             None => {
                 let body = self.error_body(flow.registry, response.body);
                 let anonymous = self
@@ -1010,13 +1014,13 @@ impl Authenticator {
                         .map_or(true, |r| r.refresh_token.is_none());
                 if matches!(status, 401 | 403) && !anonymous {
                     Error::CredentialsRejected {
-                        by: realm,
+                        by: realm(self),
                         status,
                         body,
                     }
                 } else {
                     Error::TokenEndpoint {
-                        realm,
+                        realm: realm(self),
                         status,
                         body,
                     }
