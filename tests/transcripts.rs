@@ -33,8 +33,41 @@ fn get(auth: &mut Authenticator, url: &str, at: Duration, responses: Vec<Canned>
     run(auth, Request::get(url), url, at, responses)
 }
 
+/// Drives a request with `method` to `url` to its end (see [`run`]).
+fn request(
+    auth: &mut Authenticator,
+    method: Method,
+    url: &str,
+    at: Duration,
+    responses: Vec<Canned>,
+) -> Vec<String> {
+    run(auth, Request::new(method, url), url, at, responses)
+}
+
 fn default_auth() -> Authenticator {
     Authenticator::new(Config::default())
+}
+
+/// The credentials [`ALICE`] encodes.
+fn alice() -> Credentials {
+    Credentials::basic("alice", "s3cret")
+}
+
+/// A default authenticator holding `credentials` for `registry`.
+fn auth_with(registry: &str, credentials: Credentials) -> Authenticator {
+    let mut auth = default_auth();
+    auth.set_credentials(registry, credentials);
+    auth
+}
+
+/// The peer's side of a full Bearer round trip: a 401 with `challenge`, a token `token`
+/// valid for 300 s, then the registry's answer `status` to the retried request.
+fn bearer_round_trip(challenge: &str, token: &str, status: u16) -> Vec<Canned> {
+    vec![
+        resp(401).challenge(challenge),
+        Canned::token(token, 300),
+        resp(status),
+    ]
 }
 
 #[test]
@@ -45,11 +78,7 @@ fn anonymous_bearer_docker_hub_takes_scope_from_the_path() {
         &mut auth,
         &url,
         secs(0),
-        vec![
-            resp(401).challenge(HUB_CHALLENGE),
-            Canned::token("t1", 300),
-            resp(200),
-        ],
+        bearer_round_trip(HUB_CHALLENGE, "t1", 200),
     );
     assert_eq!(
         t,
@@ -107,16 +136,12 @@ fn methods_map_to_actions_and_catalog_to_registry_scope() {
     for (method, path, scope, status) in cases {
         let mut auth = default_auth();
         let url = format!("{HUB}{path}");
-        let t = run(
+        let t = request(
             &mut auth,
-            Request::new(method, &url),
+            method,
             &url,
             secs(0),
-            vec![
-                resp(401).challenge(HUB_CHALLENGE),
-                Canned::token("t", 300),
-                resp(status),
-            ],
+            bearer_round_trip(HUB_CHALLENGE, "t", status),
         );
         assert_eq!(
             t,
@@ -133,11 +158,7 @@ fn methods_map_to_actions_and_catalog_to_registry_scope() {
 
 #[test]
 fn bearer_is_preferred_over_basic_and_unknown_schemes_are_ignored() {
-    let mut auth = default_auth();
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    let mut auth = auth_with("registry.example.com", alice());
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -193,11 +214,7 @@ fn no_supported_scheme_names_what_was_offered() {
 
 #[test]
 fn unknown_scheme_next_to_basic_in_another_header_is_answered_with_basic() {
-    let mut auth = default_auth();
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    let mut auth = auth_with("registry.example.com", alice());
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -222,11 +239,7 @@ fn unknown_scheme_next_to_basic_in_another_header_is_answered_with_basic() {
 
 #[test]
 fn only_unknown_schemes_fail_naming_them_even_with_credentials() {
-    let mut auth = default_auth();
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    let mut auth = auth_with("registry.example.com", alice());
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -245,11 +258,7 @@ fn only_unknown_schemes_fail_naming_them_even_with_credentials() {
 
 #[test]
 fn basic_challenge_is_answered_with_basic_to_the_registry_ecr_style() {
-    let mut auth = default_auth();
-    auth.set_credentials(
-        "123.dkr.ecr.us-east-1.amazonaws.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    let mut auth = auth_with("123.dkr.ecr.us-east-1.amazonaws.com", alice());
     let url = "https://123.dkr.ecr.us-east-1.amazonaws.com/v2/app/manifests/1";
     let challenge =
         r#"Basic realm="https://123.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com""#;
@@ -293,8 +302,7 @@ fn basic_challenge_without_credentials_fails_clearly() {
 
 #[test]
 fn rejected_basic_credentials_end_the_flow_without_a_loop() {
-    let mut auth = default_auth();
-    auth.set_credentials("nexus.example.com", Credentials::basic("alice", "s3cret"));
+    let mut auth = auth_with("nexus.example.com", alice());
     let url = "https://nexus.example.com/v2/app/manifests/1";
     let t = get(
         &mut auth,
@@ -320,8 +328,7 @@ fn rejected_basic_credentials_end_the_flow_without_a_loop() {
 
 #[test]
 fn identity_token_uses_oauth2_refresh_token_grant() {
-    let mut auth = default_auth();
-    auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+    let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -351,10 +358,7 @@ fn password_grant_is_used_when_configured() {
             .password_grant(true)
             .request_refresh_token(true),
     );
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    auth.set_credentials("registry.example.com", alice());
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -398,10 +402,7 @@ fn password_grant_is_used_when_configured() {
 #[test]
 fn refresh_token_from_a_get_response_is_kept_for_later_refreshes() {
     let mut auth = Authenticator::new(Config::default().request_refresh_token(true));
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    auth.set_credentials("registry.example.com", alice());
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -449,8 +450,7 @@ fn post_falls_back_to_get_on_404_405_400_401_and_non_json() {
         resp(401),
         resp(200).body("<html>not a token</html>"),
     ] {
-        let mut auth = default_auth();
-        auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+        let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
         let url = format!("{REG}/v2/a/manifests/1");
         let status = refusal.status;
         let t = get(
@@ -497,8 +497,7 @@ fn post_falls_back_to_get_on_404_405_400_401_and_non_json() {
 
 #[test]
 fn post_never_falls_back_on_5xx() {
-    let mut auth = default_auth();
-    auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));
+    let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -521,8 +520,7 @@ fn post_never_falls_back_on_5xx() {
 
 #[test]
 fn registry_token_is_sent_as_is_and_a_rejection_is_final() {
-    let mut auth = default_auth();
-    auth.set_credentials(
+    let mut auth = auth_with(
         "registry.example.com",
         Credentials::registry_token("regtok"),
     );
@@ -549,12 +547,11 @@ fn registry_token_is_sent_as_is_and_a_rejection_is_final() {
 
 #[test]
 fn harbor_basic_answer_to_an_under_scoped_token_retries_with_basic() {
-    let mut auth = default_auth();
-    auth.set_credentials("harbor.example.com", Credentials::basic("alice", "s3cret"));
+    let mut auth = auth_with("harbor.example.com", alice());
     let url = "https://harbor.example.com/v2/lib/app/manifests/1";
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Put, url),
+        Method::Put,
         url,
         secs(0),
         vec![
@@ -584,11 +581,7 @@ fn second_repository_is_authenticated_pre_emptively_without_a_401() {
         &mut auth,
         &a,
         secs(0),
-        vec![
-            resp(401).challenge(HUB_CHALLENGE),
-            Canned::token("t1", 300),
-            resp(200),
-        ],
+        bearer_round_trip(HUB_CHALLENGE, "t1", 200),
     );
     let b = hub_manifest("library/busybox");
     let t = get(
@@ -615,11 +608,7 @@ fn cached_token_is_reused_while_it_covers_the_request_and_is_fresh() {
         &mut auth,
         &url,
         secs(1000),
-        vec![
-            resp(401).challenge(&reg_challenge("repository:a:pull")),
-            Canned::token("t1", 300),
-            resp(200),
-        ],
+        bearer_round_trip(&reg_challenge("repository:a:pull"), "t1", 200),
     );
     assert_eq!(
         t,
@@ -656,9 +645,9 @@ fn cached_token_is_reused_while_it_covers_the_request_and_is_fresh() {
         ]
     );
     // A push needs more than the pull token holds: a new token, without a 401.
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Put, &url),
+        Method::Put,
         &url,
         secs(1272),
         vec![Canned::token("t3", 300), resp(201)],
@@ -729,22 +718,13 @@ fn a_401_on_a_cached_token_drops_it_and_fetches_once() {
     let mut auth = default_auth();
     let url = format!("{REG}/v2/a/manifests/1");
     let c = reg_challenge("repository:a:pull");
-    get(
-        &mut auth,
-        &url,
-        secs(0),
-        vec![resp(401).challenge(&c), Canned::token("t1", 300), resp(200)],
-    );
+    get(&mut auth, &url, secs(0), bearer_round_trip(&c, "t1", 200));
     let invalid = format!("{c},error=\"invalid_token\"");
     let t = get(
         &mut auth,
         &url,
         secs(10),
-        vec![
-            resp(401).challenge(&invalid),
-            Canned::token("t2", 300),
-            resp(200),
-        ],
+        bearer_round_trip(&invalid, "t2", 200),
     );
     assert_eq!(
         t,
@@ -779,16 +759,12 @@ fn a_401_on_a_cached_token_drops_it_and_fetches_once() {
 
 #[test]
 fn insufficient_scope_widens_to_the_union_and_retries_once() {
-    let mut auth = default_auth();
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    let mut auth = auth_with("registry.example.com", alice());
     let url = format!("{REG}/v2/dst/blobs/uploads/");
     // The caller did not say this POST mounts from `src`; the registry names it.
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Post, &url),
+        Method::Post,
         &url,
         secs(0),
         vec![
@@ -817,13 +793,12 @@ fn insufficient_scope_widens_to_the_union_and_retries_once() {
 
 #[test]
 fn insufficient_scope_after_a_partial_grant_fails_after_one_retry_with_the_registry_message() {
-    let mut auth = default_auth();
-    auth.set_credentials("registry.example.com", Credentials::basic("bob", "pw"));
+    let mut auth = auth_with("registry.example.com", Credentials::basic("bob", "pw"));
     let url = format!("{REG}/v2/team/app/manifests/1");
     let c = reg_challenge("repository:team/app:pull,push");
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Put, &url),
+        Method::Put,
         &url,
         secs(0),
         vec![
@@ -853,11 +828,7 @@ fn insufficient_scope_on_a_cached_token_widens_then_a_second_rejection_is_final(
         &mut auth,
         &url,
         secs(0),
-        vec![
-            resp(401).challenge(&reg_challenge("repository:a:pull")),
-            Canned::token("t1", 300),
-            resp(200),
-        ],
+        bearer_round_trip(&reg_challenge("repository:a:pull"), "t1", 200),
     );
     assert_eq!(
         t,
@@ -905,11 +876,7 @@ fn caller_declared_and_mount_scopes_are_requested_up_front() {
         Request::new(Method::Post, &url).scopes(&extra),
         &url,
         secs(0),
-        vec![
-            resp(401).challenge(&reg_challenge("repository:dst:pull,push")),
-            Canned::token("t1", 300),
-            resp(201),
-        ],
+        bearer_round_trip(&reg_challenge("repository:dst:pull,push"), "t1", 201),
     );
     assert_eq!(
         t,
@@ -926,16 +893,12 @@ fn caller_declared_and_mount_scopes_are_requested_up_front() {
 fn one_scope_parameter_switch_joins_scopes_with_spaces() {
     let mut auth = Authenticator::new(Config::default().one_scope_param(true));
     let url = format!("{REG}/v2/dst/blobs/uploads/?mount=sha256%3Aab&from=src");
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Post, &url),
+        Method::Post,
         &url,
         secs(0),
-        vec![
-            resp(401).challenge(&reg_challenge("repository:dst:pull,push")),
-            Canned::token("t1", 300),
-            resp(201),
-        ],
+        bearer_round_trip(&reg_challenge("repository:dst:pull,push"), "t1", 201),
     );
     assert_eq!(
         t,
@@ -957,12 +920,7 @@ fn stale_on_403_switch_refreshes_once_and_is_off_by_default() {
     for status in [403, 400] {
         for switch in [false, true] {
             let mut auth = Authenticator::new(Config::default().stale_on_403_400(switch));
-            let t = get(
-                &mut auth,
-                url,
-                secs(0),
-                vec![resp(401).challenge(c), Canned::token("t1", 300), resp(200)],
-            );
+            let t = get(&mut auth, url, secs(0), bearer_round_trip(c, "t1", 200));
             assert_eq!(
                 t,
                 [
@@ -1056,9 +1014,9 @@ fn redirects_are_bounded() {
 fn see_other_turns_into_get() {
     let mut auth = default_auth();
     let url = format!("{REG}/v2/a/blobs/uploads/");
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Post, &url),
+        Method::Post,
         &url,
         secs(0),
         vec![resp(303).header("Location", "/status"), resp(200)],
@@ -1084,8 +1042,7 @@ fn realm_policy_refusals_name_the_rule() {
         (REG, r#"Bearer service="x""#, "failed: unusable challenge: bearer challenge has no `realm` parameter"),
     ];
     for (registry, challenge, want) in cases {
-        let mut auth = default_auth();
-        auth.set_credentials(registry, Credentials::basic("alice", "s3cret"));
+        let mut auth = auth_with(registry, alice());
         let url = format!("{registry}/v2/a/manifests/1");
         let t = get(
             &mut auth,
@@ -1104,17 +1061,17 @@ fn realm_policy_refusals_name_the_rule() {
 #[test]
 fn insecure_mode_allows_http_registry_and_realm_on_its_host() {
     let mut auth = Authenticator::new(Config::default().allow_insecure(true));
-    auth.set_credentials("127.0.0.1:5000", Credentials::basic("alice", "s3cret"));
+    auth.set_credentials("127.0.0.1:5000", alice());
     let url = "http://127.0.0.1:5000/v2/a/manifests/1";
     let t = get(
         &mut auth,
         url,
         secs(0),
-        vec![
-            resp(401).challenge(r#"Bearer realm="http://127.0.0.1:5001/token",service="reg""#),
-            Canned::token("t1", 300),
-            resp(200),
-        ],
+        bearer_round_trip(
+            r#"Bearer realm="http://127.0.0.1:5001/token",service="reg""#,
+            "t1",
+            200,
+        ),
     );
     assert_eq!(
         t,
@@ -1129,11 +1086,7 @@ fn insecure_mode_allows_http_registry_and_realm_on_its_host() {
 
 #[test]
 fn credentials_go_only_to_their_registry() {
-    let mut auth = default_auth();
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    let mut auth = auth_with("registry.example.com", alice());
     // Another registry, anonymous, whose challenge names the first registry's realm: its
     // token request carries neither the credentials nor an `account`.
     let url = "https://evil.example.org/v2/a/manifests/1";
@@ -1141,11 +1094,7 @@ fn credentials_go_only_to_their_registry() {
         &mut auth,
         url,
         secs(0),
-        vec![
-            resp(401).challenge(&reg_challenge("repository:a:pull")),
-            Canned::token("t1", 300),
-            resp(200),
-        ],
+        bearer_round_trip(&reg_challenge("repository:a:pull"), "t1", 200),
     );
     assert_eq!(
         t,
@@ -1179,11 +1128,7 @@ fn credentials_go_only_to_their_registry() {
 
 #[test]
 fn token_endpoint_rejection_quotes_the_realm_and_its_message() {
-    let mut auth = default_auth();
-    auth.set_credentials(
-        "registry.example.com",
-        Credentials::basic("alice", "s3cret"),
-    );
+    let mut auth = auth_with("registry.example.com", alice());
     let url = format!("{REG}/v2/a/manifests/1");
     let t = get(
         &mut auth,
@@ -1259,11 +1204,7 @@ fn challenges_seen_in_the_wild_drive_the_same_flow() {
             &mut auth,
             &url,
             secs(0),
-            vec![
-                resp(401).challenge(challenge),
-                Canned::token("t", 300),
-                resp(200),
-            ],
+            bearer_round_trip(challenge, "t", 200),
         );
         assert_eq!(
             t,
@@ -1355,18 +1296,13 @@ fn docker_hub_credentials_set_under_any_of_its_names_reach_its_api_host() {
         "index.docker.io",
         "https://index.docker.io/v1/",
     ] {
-        let mut auth = default_auth();
-        auth.set_credentials(name, Credentials::basic("alice", "s3cret"));
+        let mut auth = auth_with(name, alice());
         let url = hub_manifest("alice/private");
         let t = get(
             &mut auth,
             &url,
             secs(0),
-            vec![
-                resp(401).challenge(HUB_CHALLENGE),
-                Canned::token("t1", 300),
-                resp(200),
-            ],
+            bearer_round_trip(HUB_CHALLENGE, "t1", 200),
         );
         assert_eq!(
             t,
@@ -1385,14 +1321,13 @@ fn docker_hub_credentials_set_under_any_of_its_names_reach_its_api_host() {
 fn a_token_refused_for_scope_it_was_asked_for_is_never_sent_again() {
     // The realm granted less than asked (pull only), the registry refused a push with it. The
     // next push must ask the realm again rather than reuse the cached token.
-    let mut auth = default_auth();
-    auth.set_credentials("registry.example.com", Credentials::basic("bob", "pw"));
+    let mut auth = auth_with("registry.example.com", Credentials::basic("bob", "pw"));
     let url = format!("{REG}/v2/team/app/manifests/1");
     let c = reg_challenge("repository:team/app:pull,push");
     let deny = format!("{c},error=\"insufficient_scope\"");
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Put, &url),
+        Method::Put,
         &url,
         secs(0),
         vec![
@@ -1411,9 +1346,9 @@ fn a_token_refused_for_scope_it_was_asked_for_is_never_sent_again() {
             "failed: insufficient scope at registry.example.com for \"repository:team/app:pull,push\": insufficient_scope".into(),
         ]
     );
-    let t = run(
+    let t = request(
         &mut auth,
-        Request::new(Method::Put, &url),
+        Method::Put,
         &url,
         secs(1),
         vec![Canned::token("full", 300), resp(201)],
