@@ -135,20 +135,6 @@ impl Actions {
         self.0.is_empty()
     }
 
-    fn add(&mut self, action: &str) {
-        if self.is_all() {
-            return;
-        }
-        if action == "*" {
-            self.0.clear();
-            self.0.push("*".into());
-            return;
-        }
-        if let Err(at) = self.0.binary_search_by(|a| a.as_str().cmp(action)) {
-            self.0.insert(at, action.into());
-        }
-    }
-
     fn merge(&mut self, other: &Actions) {
         if self.is_all() || other.is_empty() {
             return;
@@ -302,13 +288,11 @@ impl Scope {
 
     /// `registry:catalog:*`, what listing the catalog needs.
     pub fn catalog() -> Scope {
-        let mut actions = Actions::default();
-        actions.add("*");
         Scope {
             resource_type: "registry".into(),
             class: None,
             name: "catalog".into(),
-            actions,
+            actions: Actions(alloc::vec![String::from("*")]),
         }
     }
 
