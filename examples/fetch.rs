@@ -93,8 +93,9 @@ An argument not starting with http:// or https:// is an image reference: its man
 fetched over https, or over http with --insecure when the registry is loopback \
 (localhost, 127.0.0.0/8, [::1]).
 Without credentials on the command line, they come from --docker-config PATH, or \
-else from $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, \
-$XDG_RUNTIME_DIR/containers/auth.json or ~/.docker/config.json, whichever exists first.";
+else from $REGISTRY_AUTH_FILE alone when set, or else from \
+$XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json and \
+$DOCKER_CONFIG/config.json (or ~/.docker/config.json), asked in that order.";
 
 /// A 401 or 403 body is only read for the registry's error message.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
