@@ -37,7 +37,7 @@ use registry_auth::{Config, Credentials, Error, Method, PolicyError};
 use serde_json::Value;
 
 use driver::{Call, Client, Exchange, Failure, Purpose};
-use env::{path_on, Env, Mode, Row};
+use env::{path_on, Counts, Env, Mode, Row};
 use image::Image;
 use issuer::{ALICE, BOB};
 
@@ -52,6 +52,16 @@ fn alice() -> Credentials {
 fn bob() -> Credentials {
     Credentials::basic(BOB.0, BOB.1)
 }
+
+/// What a new authenticator sends to a token registry to pull a manifest and its 2 blobs: the
+/// manifest GET without `Authorization` gets the one 401, then the manifest again and both
+/// blobs go with the token.
+const FIRST_PULL: [(&str, u16); 4] = [
+    ("none", 401),
+    ("bearer", 200),
+    ("bearer", 200),
+    ("bearer", 200),
+];
 
 /// The `Authorization` scheme and status of each request the driver sent to the registry.
 fn sends(exchanges: &[Exchange], base: &str) -> Vec<(&'static str, u16)> {
@@ -77,23 +87,49 @@ fn expect_auth_error<T: std::fmt::Debug>(what: &str, r: Result<T, Failure>) -> E
     }
 }
 
-/// A scenario measured from the first request its client makes.
-struct Measured {
-    mark: env::Mark,
-    from: usize,
+/// Runs `flow` on `client`: its result, what the servers received meanwhile and the exchanges
+/// the client made (the two checked against each other, request by request).
+fn measure<T>(
+    env: &Env,
+    client: &mut Client,
+    flow: impl FnOnce(&mut Client) -> T,
+) -> (T, Counts, Vec<Exchange>) {
+    let mark = env.mark();
+    let from = client.exchanges.len();
+    let out = flow(client);
+    let exchanges = client.exchanges[from..].to_vec();
+    (out, env.since(&mark, &exchanges), exchanges)
 }
 
-impl Measured {
-    fn start(env: &Env, client: &Client) -> Measured {
-        Measured {
-            mark: env.mark(),
-            from: client.exchanges.len(),
-        }
-    }
+/// A measured pull of `repo:v1` that must succeed; the first item is the number of blobs.
+fn pull_ok(
+    env: &Env,
+    client: &mut Client,
+    what: &str,
+    repo: &str,
+) -> (usize, Counts, Vec<Exchange>) {
+    let base = env.url();
+    measure(env, client, |c| {
+        expect_ok(what, env, image::pull(c, &base, repo, "v1"))
+    })
+}
 
-    fn end(&self, env: &Env, client: &Client) -> (env::Counts, Vec<Exchange>) {
-        let exchanges = client.exchanges[self.from..].to_vec();
-        (env.since(&self.mark, &exchanges), exchanges)
+/// A measured pull of `repo:v1` that the machine must end with an error.
+fn pull_refused(env: &Env, client: &mut Client, what: &str, repo: &str) -> (Error, Counts) {
+    let base = env.url();
+    let (e, counts, _) = measure(env, client, |c| {
+        expect_auth_error(what, image::pull(c, &base, repo, "v1"))
+    });
+    (e, counts)
+}
+
+/// A scenario: it runs against the servers it is given and returns its rows of the table.
+type Scenario = fn(&Env) -> Vec<Row>;
+
+/// Runs `scenario` on fresh servers of `mode` (its rows are the table test's business).
+fn on_fresh(mode: Mode, scenario: Scenario) {
+    if let Some(env) = env::start(mode) {
+        scenario(&env);
     }
 }
 
@@ -115,17 +151,9 @@ fn pulls(env: &Env) -> Vec<Row> {
     let mut client = env.client(Credentials::Anonymous);
     let mut rows = Vec::new();
 
-    let m = Measured::start(env, &client);
-    let blobs = expect_ok(
-        "anonymous pull",
-        env,
-        image::pull(&mut client, &base, "public/src", "v1"),
-    );
+    let (blobs, counts, exchanges) = pull_ok(env, &mut client, "anonymous pull", "public/src");
     assert_eq!(blobs, 2, "config and one layer");
-    let (counts, exchanges) = m.end(env, &client);
-    let mut expected = vec![("none", 401)];
-    expected.extend(std::iter::repeat(("bearer", 200)).take(blobs + 1));
-    assert_eq!(sends(&exchanges, &base), expected);
+    assert_eq!(sends(&exchanges, &base), FIRST_PULL);
     assert_eq!(counts.registry.len(), 1 + blobs + 1);
     assert_eq!(counts.unauthorized(), 1);
     assert_eq!(counts.token_gets(), 1);
@@ -141,13 +169,7 @@ fn pulls(env: &Env) -> Vec<Row> {
         "200",
     ));
 
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "second repository",
-        env,
-        image::pull(&mut client, &base, "public/hello", "v1"),
-    );
-    let (counts, exchanges) = m.end(env, &client);
+    let (_, counts, exchanges) = pull_ok(env, &mut client, "second repository", "public/hello");
     assert_eq!(sends(&exchanges, &base), [("bearer", 200); 3]);
     assert_eq!(counts.unauthorized(), 0);
     assert_eq!(counts.tokens.len(), 1);
@@ -157,13 +179,7 @@ fn pulls(env: &Env) -> Vec<Row> {
         "200, no 401",
     ));
 
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "repeated pull",
-        env,
-        image::pull(&mut client, &base, "public/src", "v1"),
-    );
-    let (counts, exchanges) = m.end(env, &client);
+    let (_, counts, exchanges) = pull_ok(env, &mut client, "repeated pull", "public/src");
     assert_eq!(sends(&exchanges, &base), [("bearer", 200); 3]);
     assert_eq!(counts.tokens.len(), 0);
     rows.push(counts.row(
@@ -175,10 +191,7 @@ fn pulls(env: &Env) -> Vec<Row> {
 
 #[test]
 fn anonymous_pulls_cost_one_challenge_per_registry_and_one_token_per_repository() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    pulls(&env);
+    on_fresh(Mode::Token, pulls);
 }
 
 /// Alice's credentials go to the realm as Basic, never to the registry, which sees only the
@@ -187,22 +200,9 @@ fn authenticated_pull(env: &Env) -> Vec<Row> {
     env.seed("alice/app", "v1", &Image::new("alice/app"));
     let base = env.url();
     let mut client = env.client(alice());
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "alice pulls her repository",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    let (counts, exchanges) = m.end(env, &client);
-    assert_eq!(
-        sends(&exchanges, &base),
-        [
-            ("none", 401),
-            ("bearer", 200),
-            ("bearer", 200),
-            ("bearer", 200)
-        ]
-    );
+    let what = "alice pulls her repository";
+    let (_, counts, exchanges) = pull_ok(env, &mut client, what, "alice/app");
+    assert_eq!(sends(&exchanges, &base), FIRST_PULL);
     assert_eq!(counts.tokens.len(), 1);
     let t = &counts.tokens[0];
     assert_eq!(
@@ -216,16 +216,12 @@ fn authenticated_pull(env: &Env) -> Vec<Row> {
     // The same pull without credentials gets a token with nothing in it, and the registry's
     // refusal of that fresh token ends the flow (no second token request).
     let mut anonymous = env.client(Credentials::Anonymous);
-    let m = Measured::start(env, &anonymous);
-    let e = expect_auth_error(
-        "anonymous pull of a private repository",
-        image::pull(&mut anonymous, &base, "alice/app", "v1"),
-    );
+    let what = "anonymous pull of a private repository";
+    let (e, counts) = pull_refused(env, &mut anonymous, what, "alice/app");
     assert!(
         matches!(&e, Error::InsufficientScope { scope, .. } if scope == "repository:alice/app:pull"),
         "{e:?}"
     );
-    let (counts, _) = m.end(env, &anonymous);
     assert_eq!((counts.registry.len(), counts.tokens.len()), (2, 1));
     vec![
         row,
@@ -238,10 +234,7 @@ fn authenticated_pull(env: &Env) -> Vec<Row> {
 
 #[test]
 fn authenticated_pull_sends_credentials_only_to_the_realm() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    authenticated_pull(&env);
+    on_fresh(Mode::Token, authenticated_pull);
 }
 
 /// A monolithic push of a config blob, a layer blob and an OCI manifest: the first upload POST
@@ -250,30 +243,26 @@ fn push(env: &Env) -> Vec<Row> {
     let base = env.url();
     let image = Image::new("alice/new");
     let mut client = env.client(alice());
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "alice pushes",
-        env,
-        image::push(&mut client, &base, "alice/new", "v1", &image),
-    );
-    let (counts, exchanges) = m.end(env, &client);
-    let statuses: Vec<(String, u16)> = counts
+    let ((), counts, exchanges) = measure(env, &mut client, |c| {
+        let pushed = image::push(c, &base, "alice/new", "v1", &image);
+        expect_ok("alice pushes", env, pushed)
+    });
+    let statuses: Vec<(&str, u16)> = counts
         .registry
         .iter()
-        .map(|h| (h.method.clone(), h.status))
+        .map(|h| (h.method.as_str(), h.status))
         .collect();
-    let expected: Vec<(String, u16)> = [
-        ("POST", 401),
-        ("POST", 202),
-        ("PUT", 201),
-        ("POST", 202),
-        ("PUT", 201),
-        ("PUT", 201),
-    ]
-    .iter()
-    .map(|(m, s)| (m.to_string(), *s))
-    .collect();
-    assert_eq!(statuses, expected);
+    assert_eq!(
+        statuses,
+        [
+            ("POST", 401),
+            ("POST", 202),
+            ("PUT", 201),
+            ("POST", 202),
+            ("PUT", 201),
+            ("PUT", 201),
+        ]
+    );
     assert!(sends(&exchanges, &base)
         .iter()
         .skip(1)
@@ -304,10 +293,7 @@ fn push(env: &Env) -> Vec<Row> {
 
 #[test]
 fn push_with_pull_push_scope_uploads_blobs_and_manifest() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    push(&env);
+    on_fresh(Mode::Token, push);
 }
 
 /// A cross-repository mount needs `pull,push` on the target and `pull` on the source; the
@@ -317,25 +303,17 @@ fn mount(env: &Env) -> Vec<Row> {
     env.seed("public/src", "v1", &source);
     let base = env.url();
     let mut client = env.client(alice());
-    let m = Measured::start(env, &client);
-    let reply = expect_ok(
-        "mount",
-        env,
-        image::mount(
-            &mut client,
-            &base,
-            "alice/dst",
-            "public/src",
-            &source.layer.digest,
-        ),
-    );
+    let (reply, counts, exchanges) = measure(env, &mut client, |c| {
+        let digest = &source.layer.digest;
+        let mounted = image::mount(c, &base, "alice/dst", "public/src", digest);
+        expect_ok("mount", env, mounted)
+    });
     assert_eq!(
         reply.status,
         201,
         "201 is a mount, 202 an ordinary upload: {}",
         String::from_utf8_lossy(&reply.body)
     );
-    let (counts, exchanges) = m.end(env, &client);
     assert_eq!(sends(&exchanges, &base), [("none", 401), ("bearer", 201)]);
     let challenge = exchanges[0].challenge.as_deref().unwrap_or("");
     assert!(
@@ -365,24 +343,17 @@ fn mount(env: &Env) -> Vec<Row> {
 
     // The blob is now alice/dst's, and the token already covers reading it.
     let blob = format!("{base}/v2/alice/dst/blobs/{}", source.layer.digest);
-    let m = Measured::start(env, &client);
-    let reply = expect_ok(
-        "blob HEAD",
-        env,
-        client.call(&Call::new(Method::Head, &blob)),
-    );
+    let (reply, counts, _) = measure(env, &mut client, |c| {
+        expect_ok("blob HEAD", env, c.call(&Call::new(Method::Head, &blob)))
+    });
     assert_eq!(reply.status, 200);
-    let (counts, _) = m.end(env, &client);
     assert_eq!((counts.unauthorized(), counts.tokens.len()), (0, 0));
     vec![row]
 }
 
 #[test]
 fn cross_repository_mount_needs_pull_on_the_source_and_answers_201() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    mount(&env);
+    on_fresh(Mode::Token, mount);
 }
 
 /// Bob may only pull. His push gets a token without `push` (a partial grant, not an error);
@@ -391,12 +362,10 @@ fn cross_repository_mount_needs_pull_on_the_source_and_answers_201() {
 fn pull_only_push(env: &Env) -> Vec<Row> {
     let base = env.url();
     let mut client = env.client(bob());
-    let m = Measured::start(env, &client);
-    let e = expect_auth_error(
-        "bob pushes",
-        image::push(&mut client, &base, "bob/app", "v1", &Image::new("bob/app")),
-    );
-    let (counts, exchanges) = m.end(env, &client);
+    let (e, counts, exchanges) = measure(env, &mut client, |c| {
+        let pushed = image::push(c, &base, "bob/app", "v1", &Image::new("bob/app"));
+        expect_auth_error("bob pushes", pushed)
+    });
     match &e {
         Error::InsufficientScope {
             scope, registry, ..
@@ -431,10 +400,7 @@ fn pull_only_push(env: &Env) -> Vec<Row> {
 
 #[test]
 fn pull_only_user_pushing_gets_insufficient_scope_after_exactly_one_retry() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    pull_only_push(&env);
+    on_fresh(Mode::Token, pull_only_push);
 }
 
 /// Rights change: after bob's push was refused, an administrator lets him push to `bob/*`. His
@@ -454,9 +420,9 @@ fn push_after_an_insufficient_scope_refusal_asks_the_realm_again() {
         Err(Failure::Auth(Error::InsufficientScope { .. }))
     ));
     env.issuer().grant("bob", "bob/", "push");
-    let m = Measured::start(&env, &client);
-    let pushed = image::push(&mut client, &base, "bob/app", "v1", &image);
-    let (counts, exchanges) = m.end(&env, &client);
+    let (pushed, counts, exchanges) = measure(&env, &mut client, |c| {
+        image::push(c, &base, "bob/app", "v1", &image)
+    });
     assert!(
         pushed.is_ok(),
         "{pushed:?}: token requests {}, registry saw {:?}",
@@ -470,14 +436,8 @@ fn push_after_an_insufficient_scope_refusal_asks_the_realm_again() {
 /// token request, and the password appears nowhere in the error.
 fn wrong_password(env: &Env) -> Vec<Row> {
     env.seed("alice/app", "v1", &Image::new("alice/app"));
-    let base = env.url();
     let mut client = env.client(Credentials::basic("alice", "not-alice-pw"));
-    let m = Measured::start(env, &client);
-    let e = expect_auth_error(
-        "wrong password",
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    let (counts, _) = m.end(env, &client);
+    let (e, counts) = pull_refused(env, &mut client, "wrong password", "alice/app");
     match &e {
         Error::CredentialsRejected { by, status, body } => {
             assert_eq!(by, &env.issuer().realm());
@@ -508,10 +468,7 @@ fn wrong_password(env: &Env) -> Vec<Row> {
 
 #[test]
 fn wrong_password_is_rejected_by_the_realm_after_one_token_request() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    wrong_password(&env);
+    on_fresh(Mode::Token, wrong_password);
 }
 
 /// `docker login` against an OAuth2 realm: a password grant with `access_type=offline`, whose
@@ -546,15 +503,8 @@ fn login_for_refresh_token(env: &Env) -> String {
 fn identity_token_post(env: &Env) -> Vec<Row> {
     env.seed("alice/app", "v1", &Image::new("alice/app"));
     let refresh = login_for_refresh_token(env);
-    let base = env.url();
     let mut client = env.client(Credentials::identity_token(refresh));
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "identity-token pull",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    let (counts, _) = m.end(env, &client);
+    let (_, counts, _) = pull_ok(env, &mut client, "identity-token pull", "alice/app");
     assert_eq!((counts.registry.len(), counts.unauthorized()), (4, 1));
     assert_eq!((counts.token_posts(), counts.token_gets()), (1, 0));
     let t = &counts.tokens[0];
@@ -572,10 +522,7 @@ fn identity_token_post(env: &Env) -> Vec<Row> {
 
 #[test]
 fn identity_token_logs_in_with_one_oauth2_refresh_grant() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    identity_token_post(&env);
+    on_fresh(Mode::Token, identity_token_post);
 }
 
 /// A realm that only knows the GET flow answers the POST with 405: the machine falls back to
@@ -588,12 +535,12 @@ fn identity_token_get_fallback(env: &Env) -> Vec<Row> {
     env.issuer().set_get_only(true);
     let base = env.url();
     let mut client = env.client(Credentials::identity_token(refresh));
-    let m = Measured::start(env, &client);
-    let first = image::pull(&mut client, &base, "alice/app", "v1");
-    let (counts, _) = m.end(env, &client);
-    let m = Measured::start(env, &client);
-    let second = image::pull(&mut client, &base, "public/src", "v1");
-    let (later, _) = m.end(env, &client);
+    let (first, counts, _) = measure(env, &mut client, |c| {
+        image::pull(c, &base, "alice/app", "v1")
+    });
+    let (second, later, _) = measure(env, &mut client, |c| {
+        image::pull(c, &base, "public/src", "v1")
+    });
     env.issuer().set_get_only(false);
     expect_ok("identity token against a GET-only realm", env, first);
     expect_ok("the next repository", env, second);
@@ -623,10 +570,7 @@ fn identity_token_get_fallback(env: &Env) -> Vec<Row> {
 
 #[test]
 fn identity_token_falls_back_to_get_when_the_realm_refuses_post() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    identity_token_get_fallback(&env);
+    on_fresh(Mode::Token, identity_token_get_fallback);
 }
 
 /// With the password grant and offline access configured, the first token request trades the
@@ -640,18 +584,12 @@ fn password_grant(env: &Env) -> Vec<Row> {
         .password_grant(true)
         .request_refresh_token(true);
     let mut client = env.client_with(config, alice());
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "password grant",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    expect_ok(
-        "refresh grant",
-        env,
-        image::pull(&mut client, &base, "public/src", "v1"),
-    );
-    let (counts, _) = m.end(env, &client);
+    let ((), counts, _) = measure(env, &mut client, |c| {
+        let first = image::pull(c, &base, "alice/app", "v1");
+        expect_ok("password grant", env, first);
+        let second = image::pull(c, &base, "public/src", "v1");
+        expect_ok("refresh grant", env, second);
+    });
     let grants: Vec<(Option<&str>, bool)> = counts
         .tokens
         .iter()
@@ -674,10 +612,7 @@ fn password_grant(env: &Env) -> Vec<Row> {
 
 #[test]
 fn refresh_token_from_the_password_grant_replaces_the_password() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    password_grant(&env);
+    on_fresh(Mode::Token, password_grant);
 }
 
 /// A token whose `expires_in` promises 60 s but which the registry already refuses (its `exp`
@@ -688,13 +623,8 @@ fn stale_token(env: &Env) -> Vec<Row> {
     let base = env.url();
     let mut client = env.client(alice());
     env.issuer().make_next_tokens_short_lived(1);
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "pull while the short-lived token is still good",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    let (first, _) = m.end(env, &client);
+    let what = "pull while the short-lived token is still good";
+    let (_, first, _) = pull_ok(env, &mut client, what, "alice/app");
     let refused_after = first.tokens[0]
         .refused_after
         .expect("the first token is short-lived");
@@ -703,13 +633,8 @@ fn stale_token(env: &Env) -> Vec<Row> {
     if let Ok(wait) = refused_after.duration_since(SystemTime::now()) {
         std::thread::sleep(wait + Duration::from_millis(300));
     }
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "pull after the registry stopped accepting the token",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    let (counts, exchanges) = m.end(env, &client);
+    let what = "pull after the registry stopped accepting the token";
+    let (_, counts, exchanges) = pull_ok(env, &mut client, what, "alice/app");
     assert_eq!(
         sends(&exchanges, &base),
         [
@@ -731,10 +656,7 @@ fn stale_token(env: &Env) -> Vec<Row> {
 
 #[test]
 fn token_the_registry_rejects_as_expired_is_dropped_and_replaced_once() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    stale_token(&env);
+    on_fresh(Mode::Token, stale_token);
 }
 
 /// A Basic-only registry: the first request learns the challenge, every later one carries
@@ -743,13 +665,10 @@ fn basic_only(env: &Env) -> Vec<Row> {
     let base = env.url();
     let image = Image::new("basic/app");
     let mut client = env.client(alice());
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "push to a Basic registry",
-        env,
-        image::push(&mut client, &base, "alice/app", "v1", &image),
-    );
-    let (pushed, exchanges) = m.end(env, &client);
+    let ((), pushed, exchanges) = measure(env, &mut client, |c| {
+        let result = image::push(c, &base, "alice/app", "v1", &image);
+        expect_ok("push to a Basic registry", env, result)
+    });
     let schemes = sends(&exchanges, &base);
     assert_eq!(schemes[0], ("none", 401));
     assert!(schemes[1..].iter().all(|(a, s)| *a == "basic" && *s != 401));
@@ -759,13 +678,8 @@ fn basic_only(env: &Env) -> Vec<Row> {
         .as_deref()
         .is_some_and(|c| c.starts_with("Basic ")));
 
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "pull from a Basic registry",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    let (pulled, exchanges) = m.end(env, &client);
+    let what = "pull from a Basic registry";
+    let (_, pulled, exchanges) = pull_ok(env, &mut client, what, "alice/app");
     assert_eq!(sends(&exchanges, &base), [("basic", 200); 3]);
 
     // Without credentials the Basic challenge cannot be answered; with bad ones the registry
@@ -780,16 +694,11 @@ fn basic_only(env: &Env) -> Vec<Row> {
         "{e:?}"
     );
     let mut wrong = env.client(Credentials::basic("bob", "wrong"));
-    let m = Measured::start(env, &wrong);
-    let e = expect_auth_error(
-        "wrong Basic password",
-        image::pull(&mut wrong, &base, "alice/app", "v1"),
-    );
+    let (e, rejected) = pull_refused(env, &mut wrong, "wrong Basic password", "alice/app");
     assert!(
         matches!(&e, Error::CredentialsRejected { status: 401, .. }),
         "{e:?}"
     );
-    let (rejected, _) = m.end(env, &wrong);
     assert_eq!(
         rejected.registry.len(),
         2,
@@ -813,10 +722,7 @@ fn basic_only(env: &Env) -> Vec<Row> {
 
 #[test]
 fn basic_only_registry_gets_credentials_after_its_first_challenge() {
-    let Some(env) = env::start(Mode::Htpasswd) else {
-        return;
-    };
-    basic_only(&env);
+    on_fresh(Mode::Htpasswd, basic_only);
 }
 
 /// `auth: silly` challenges like a token registry and accepts any `Authorization`: the machine
@@ -831,32 +737,16 @@ fn silly(env: &Env) -> Vec<Row> {
         image::push(&mut pusher, &base, "alice/app", "v1", &image),
     );
     let mut client = env.client(Credentials::Anonymous);
-    let m = Measured::start(env, &client);
-    expect_ok(
-        "pull from a silly registry",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
-    let (counts, exchanges) = m.end(env, &client);
-    assert_eq!(
-        sends(&exchanges, &base),
-        [
-            ("none", 401),
-            ("bearer", 200),
-            ("bearer", 200),
-            ("bearer", 200)
-        ]
-    );
+    let what = "pull from a silly registry";
+    let (_, counts, exchanges) = pull_ok(env, &mut client, what, "alice/app");
+    assert_eq!(sends(&exchanges, &base), FIRST_PULL);
     assert_eq!(counts.tokens.len(), 1);
     vec![counts.row("`auth: silly` registry: anonymous pull", "200")]
 }
 
 #[test]
 fn silly_registry_accepts_the_token_its_challenge_leads_to() {
-    let Some(env) = env::start(Mode::Silly) else {
-        return;
-    };
-    silly(&env);
+    on_fresh(Mode::Silly, silly);
 }
 
 /// distribution's `redirect` storage middleware answers blob GETs with 307 to the storage
@@ -885,14 +775,9 @@ fn redirect(env: &Env) -> Vec<Row> {
     assert!(storage.starts_with(&format!("http://{host}:")), "{storage}");
     assert_ne!(storage, base, "the storage host is another origin");
     let mut client = env.client(alice());
-    let m = Measured::start(env, &client);
-    let blobs = expect_ok(
-        "pull through redirects",
-        env,
-        image::pull(&mut client, &base, "alice/app", "v1"),
-    );
+    let what = "pull through redirects";
+    let (blobs, counts, exchanges) = pull_ok(env, &mut client, what, "alice/app");
     assert_eq!(blobs, 2, "config and layer, digests checked");
-    let (counts, exchanges) = m.end(env, &client);
     assert_eq!(
         sends(&exchanges, &base),
         [
@@ -941,18 +826,12 @@ fn redirect(env: &Env) -> Vec<Row> {
 
 #[test]
 fn blob_redirect_to_another_origin_carries_no_authorization() {
-    let Some(env) = env::start(Mode::TokenRedirect) else {
-        return;
-    };
-    redirect(&env);
+    on_fresh(Mode::TokenRedirect, redirect);
 }
 
 #[test]
 fn blob_redirect_to_another_port_of_the_registry_host_carries_no_authorization() {
-    let Some(env) = env::start(Mode::TokenRedirectSameHost) else {
-        return;
-    };
-    redirect(&env);
+    on_fresh(Mode::TokenRedirectSameHost, redirect);
 }
 
 /// The registry is plain http and names a plain-http realm on another port: by default the
@@ -962,18 +841,14 @@ fn insecure_realm(env: &Env) -> Vec<Row> {
     env.seed("public/src", "v1", &Image::new("public/src"));
     let base = env.url();
     let mut strict = Client::new(Config::default());
-    let m = Measured::start(env, &strict);
-    let e = expect_auth_error(
-        "pull with insecure registries not allowed",
-        image::pull(&mut strict, &base, "public/src", "v1"),
-    );
+    let what = "pull with insecure registries not allowed";
+    let (e, counts) = pull_refused(env, &mut strict, what, "public/src");
     match &e {
         Error::Policy(PolicyError::InsecureRealm { realm }) => {
             assert_eq!(realm, &env.issuer().realm());
         }
         other => panic!("expected Policy(InsecureRealm), got {other:?}"),
     }
-    let (counts, _) = m.end(env, &strict);
     assert_eq!((counts.registry.len(), counts.tokens.len()), (1, 0));
 
     let mut allowed = Client::new(Config::default().allow_insecure(true));
@@ -990,10 +865,7 @@ fn insecure_realm(env: &Env) -> Vec<Row> {
 
 #[test]
 fn plain_http_realm_is_refused_unless_insecure_registries_are_allowed() {
-    let Some(env) = env::start(Mode::Token) else {
-        return;
-    };
-    insecure_realm(&env);
+    on_fresh(Mode::Token, insecure_realm);
 }
 
 /// The catalog is `registry:catalog:*`: the machine asks for the literal `*`, which only a
@@ -1006,16 +878,12 @@ fn catalog_needs_the_literal_star_action() {
     env.seed("public/src", "v1", &Image::new("public/src"));
     let url = format!("{}/v2/_catalog", env.url());
     let mut client = env.client(alice());
-    let m = Measured::start(&env, &client);
-    let reply = expect_ok(
-        "alice lists the catalog",
-        &env,
-        client.call(&Call::get(&url)),
-    );
+    let (reply, counts, _) = measure(&env, &mut client, |c| {
+        expect_ok("alice lists the catalog", &env, c.call(&Call::get(&url)))
+    });
     assert_eq!(reply.status, 200);
     let body: Value = serde_json::from_slice(&reply.body).expect("catalog JSON");
     assert_eq!(body["repositories"][0], "public/src");
-    let (counts, _) = m.end(&env, &client);
     assert_eq!(counts.tokens[0].scopes, ["registry:catalog:*"]);
 
     let mut other = env.client(bob());
@@ -1091,38 +959,37 @@ fn fetch_cli_refuses_a_plain_http_realm_without_insecure() {
 /// is rewritten only when they change, so a clean checkout stays clean.
 #[test]
 fn round_trip_table_is_written_from_what_the_servers_counted() {
-    let Some(token) = env::start(Mode::Token) else {
-        return;
-    };
+    let plan: [(Mode, &[Scenario]); 5] = [
+        (
+            Mode::Token,
+            &[
+                pulls,
+                authenticated_pull,
+                push,
+                mount,
+                pull_only_push,
+                wrong_password,
+                identity_token_post,
+                identity_token_get_fallback,
+                password_grant,
+                stale_token,
+                insecure_realm,
+            ],
+        ),
+        (Mode::TokenRedirect, &[redirect]),
+        (Mode::TokenRedirectSameHost, &[redirect]),
+        (Mode::Silly, &[silly]),
+        (Mode::Htpasswd, &[basic_only]),
+    ];
     let mut rows = Vec::new();
-    rows.extend(pulls(&token));
-    rows.extend(authenticated_pull(&token));
-    rows.extend(push(&token));
-    rows.extend(mount(&token));
-    rows.extend(pull_only_push(&token));
-    rows.extend(wrong_password(&token));
-    rows.extend(identity_token_post(&token));
-    rows.extend(identity_token_get_fallback(&token));
-    rows.extend(password_grant(&token));
-    rows.extend(stale_token(&token));
-    rows.extend(insecure_realm(&token));
-    drop(token);
-    for mode in [Mode::TokenRedirect, Mode::TokenRedirectSameHost] {
-        let Some(redirecting) = env::start(mode) else {
+    for (mode, scenarios) in plan {
+        let Some(env) = env::start(mode) else {
             return;
         };
-        rows.extend(redirect(&redirecting));
+        for scenario in scenarios {
+            rows.extend(scenario(&env));
+        }
     }
-    let Some(silly_env) = env::start(Mode::Silly) else {
-        return;
-    };
-    rows.extend(silly(&silly_env));
-    drop(silly_env);
-    let Some(basic) = env::start(Mode::Htpasswd) else {
-        return;
-    };
-    rows.extend(basic_only(&basic));
-    drop(basic);
 
     let document = format!(
         "# Round trips against the reference registry\n\n\

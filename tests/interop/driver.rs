@@ -7,7 +7,7 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use registry_auth::{
-    Action, Authenticator, Config, Credentials, Error, Method, Request, Response, Scope,
+    Action, Authenticator, Config, Credentials, Error, FlowId, Method, Request, Response, Scope,
 };
 use ureq::http;
 
@@ -156,21 +156,14 @@ impl Client {
                         }
                         _ => None,
                     };
-                    let reply = self.exchange(Purpose::Caller, send.method(), &url, &headers, body);
-                    match reply {
-                        Ok(r) => {
-                            let head = pairs(&r.headers);
-                            let response = Response::new(r.status).headers(&head).body(&r.body);
-                            self.auth
-                                .handle_response(id, response, Instant::now())
-                                .expect("the machine asked for this send");
-                            last = Some(r);
-                        }
-                        Err(e) => {
-                            self.auth.cancel(id);
-                            return Err(Failure::Transport(e));
-                        }
-                    }
+                    let method = send.method();
+                    let r = self.exchange_for(id, Purpose::Caller, method, &url, &headers, body)?;
+                    let head = pairs(&r.headers);
+                    let response = Response::new(r.status).headers(&head).body(&r.body);
+                    self.auth
+                        .handle_response(id, response, Instant::now())
+                        .expect("the machine asked for this send");
+                    last = Some(r);
                 }
                 Action::Fetch(req) => {
                     let mut headers = Vec::new();
@@ -180,26 +173,13 @@ impl Client {
                     if let Some(ct) = req.content_type() {
                         headers.push(("Content-Type", ct.to_string()));
                     }
-                    let reply = self.exchange(
-                        Purpose::Token,
-                        req.method(),
-                        req.url(),
-                        &headers,
-                        req.body(),
-                    );
-                    match reply {
-                        Ok(r) => {
-                            let head = pairs(&r.headers);
-                            let response = Response::new(r.status).headers(&head).body(&r.body);
-                            self.auth
-                                .handle_fetch_response(id, response, Instant::now())
-                                .expect("the machine asked for this fetch");
-                        }
-                        Err(e) => {
-                            self.auth.cancel(id);
-                            return Err(Failure::Transport(e));
-                        }
-                    }
+                    let (method, url, body) = (req.method(), req.url(), req.body());
+                    let r = self.exchange_for(id, Purpose::Token, method, url, &headers, body)?;
+                    let head = pairs(&r.headers);
+                    let response = Response::new(r.status).headers(&head).body(&r.body);
+                    self.auth
+                        .handle_fetch_response(id, response, Instant::now())
+                        .expect("the machine asked for this fetch");
                 }
                 Action::Done => {
                     return last.ok_or_else(|| {
@@ -216,6 +196,23 @@ impl Client {
                 other => panic!("an action this driver does not know: {other:?}"),
             }
         }
+    }
+
+    /// One exchange of flow `id`; a transport failure cancels the flow and ends the call.
+    fn exchange_for(
+        &mut self,
+        id: FlowId,
+        purpose: Purpose,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply, Failure> {
+        self.exchange(purpose, method, url, headers, body)
+            .map_err(|e| {
+                self.auth.cancel(id);
+                Failure::Transport(e)
+            })
     }
 
     fn exchange(

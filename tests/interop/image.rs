@@ -102,12 +102,21 @@ pub fn push_blob(client: &mut Client, base: &str, repo: &str, blob: &Blob) -> Re
     put.push(if put.contains('?') { '&' } else { '?' });
     put.push_str("digest=");
     put.push_str(&blob.digest);
-    let reply = client.call(
-        &Call::new(Method::Put, &put)
-            .header("Content-Type", "application/octet-stream")
-            .body(&blob.bytes),
-    )?;
-    expect_status("finishing an upload", &reply, 201)
+    let what = "finishing an upload";
+    put_created(client, &put, "application/octet-stream", &blob.bytes, what)
+}
+
+/// `PUT url` with `body` as `content_type`, which the registry must answer with 201 Created.
+fn put_created(
+    client: &mut Client,
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+    what: &str,
+) -> Result<(), Failure> {
+    let put = Call::new(Method::Put, url).header("Content-Type", content_type);
+    let reply = client.call(&put.body(body))?;
+    expect_status(what, &reply, 201)
 }
 
 /// Pushes both blobs, then the manifest under `tag`.
@@ -122,12 +131,8 @@ pub fn push(
         push_blob(client, base, repo, blob)?;
     }
     let url = format!("{base}/v2/{repo}/manifests/{tag}");
-    let reply = client.call(
-        &Call::new(Method::Put, &url)
-            .header("Content-Type", OCI_MANIFEST)
-            .body(&image.manifest),
-    )?;
-    expect_status("putting the manifest", &reply, 201)
+    let what = "putting the manifest";
+    put_created(client, &url, OCI_MANIFEST, &image.manifest, what)
 }
 
 /// Pulls a manifest and every blob it names, checking each blob's digest. Returns the
