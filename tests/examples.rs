@@ -679,6 +679,17 @@ fn assert_no_secret_of(out: &Run, password: &str) {
     out.assert_no_secret(&[password, basic.expose().trim_start_matches("Basic "), TOKEN]);
 }
 
+/// A successful run that fetched each of `targets` (URLs or references of the manifest), in
+/// order.
+fn assert_fetched_manifests(out: &Run, targets: &[&str]) {
+    out.assert_code(0);
+    let lines: String = targets
+        .iter()
+        .map(|t| format!("200 {} {t}\n", MANIFEST.len()))
+        .collect();
+    assert_eq!(out.stdout, lines);
+}
+
 #[test]
 fn fetch_takes_credentials_from_a_docker_config_for_an_image_reference() {
     let dir = TempDir::new("config");
@@ -763,8 +774,7 @@ fn fetch_finds_the_docker_config_where_podman_looks_and_ignores_a_broken_one() {
         .args(["--insecure", &manifest]);
     let out = run(cmd, "");
     server.finish();
-    out.assert_code(0);
-    assert_eq!(out.stdout, format!("200 {} {manifest}\n", MANIFEST.len()));
+    assert_fetched_manifests(&out, &[&manifest]);
     assert_eq!(
         out.stderr,
         format!(
@@ -873,6 +883,41 @@ fn asked(dir: &TempDir) -> String {
     std::fs::read_to_string(dir.path().join("asked.log")).unwrap_or_default()
 }
 
+/// A credential-helper scenario: a fresh `registry(password)` serving `requests` requests, its
+/// manifest URL, and `fetch --insecure --docker-config <config>` with `dir` first on `PATH`,
+/// the config naming `docker-credential-<helper>` for that registry. The caller adds the
+/// remaining arguments.
+#[cfg(unix)]
+struct HelperScenario {
+    server: TestServer,
+    registry_name: String,
+    manifest: String,
+    cmd: Command,
+}
+
+#[cfg(unix)]
+fn helper_scenario(
+    dir: &TempDir,
+    helper: &str,
+    requests: usize,
+    password: Option<&'static str>,
+) -> HelperScenario {
+    let server = TestServer::start(requests, registry(password));
+    let registry_name = format!("127.0.0.1:{}", server.port);
+    let config = helper_config(dir, &registry_name, helper);
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = fetch_example(dir);
+    cmd.env("PATH", path_with(dir.path()))
+        .args(["--insecure", "--docker-config"])
+        .arg(&config);
+    HelperScenario {
+        server,
+        registry_name,
+        manifest,
+        cmd,
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn fetch_asks_a_credential_helper_once_per_registry() {
@@ -885,26 +930,17 @@ fn fetch_asks_a_credential_helper_once_per_registry() {
     );
     // Two targets on one registry: a token for the first, another before the second (the
     // realm is known by then, so no second challenge).
-    let server = TestServer::start(5, registry(Some(HELPER_SECRET)));
-    let registry_name = format!("127.0.0.1:{}", server.port);
-    let config = helper_config(&dir, &registry_name, "test");
-    let manifest = server.url("/v2/app/manifests/1");
+    let HelperScenario {
+        server,
+        registry_name,
+        manifest,
+        mut cmd,
+    } = helper_scenario(&dir, "test", 5, Some(HELPER_SECRET));
     let reference = format!("{registry_name}/alice/app:1.0");
-    let mut cmd = fetch_example(&dir);
-    cmd.env("PATH", path_with(dir.path()))
-        .args(["--insecure", "--trace", "--docker-config"])
-        .arg(&config)
-        .args([&manifest, &reference]);
+    cmd.args(["--trace", &manifest, &reference]);
     let out = run(cmd, "");
     let seen = server.finish();
-    out.assert_code(0);
-    assert_eq!(
-        out.stdout,
-        format!(
-            "200 {len} {manifest}\n200 {len} {reference}\n",
-            len = MANIFEST.len()
-        )
-    );
+    assert_fetched_manifests(&out, &[&manifest, &reference]);
     assert_eq!(asked(&dir), format!("{registry_name}\n"));
     let helper_basic = Authorization::basic("alice", HELPER_SECRET);
     let token_requests: Vec<&Seen> = seen
@@ -930,28 +966,19 @@ fn fetch_reports_a_failing_credential_helper_once_and_fetches_anonymously() {
             "{LOG_REQUEST}printf '{{\"Username\":\"alice\",\"Secret\":\"{HELPER_SECRET}\"}}'\nexit 3\n"
         ),
     );
-    let server = TestServer::start(5, registry(None));
-    let registry_name = format!("127.0.0.1:{}", server.port);
-    let config = helper_config(&dir, &registry_name, "broken");
-    let manifest = server.url("/v2/app/manifests/1");
+    let HelperScenario {
+        server,
+        registry_name,
+        manifest,
+        mut cmd,
+    } = helper_scenario(&dir, "broken", 5, None);
     let reference = format!("{registry_name}/alice/app:1.0");
-    let mut cmd = fetch_example(&dir);
-    cmd.env("PATH", path_with(dir.path()))
-        .args(["--insecure", "--trace", "--docker-config"])
-        .arg(&config)
-        .args([&manifest, &reference]);
+    cmd.args(["--trace", &manifest, &reference]);
     let out = run(cmd, "");
     let seen = server.finish();
     // Both fetches succeed anonymously: the helper's failure is a warning, and the exit status
     // speaks for the URLs.
-    out.assert_code(0);
-    assert_eq!(
-        out.stdout,
-        format!(
-            "200 {len} {manifest}\n200 {len} {reference}\n",
-            len = MANIFEST.len()
-        )
-    );
+    assert_fetched_manifests(&out, &[&manifest, &reference]);
     let errors: Vec<&str> = out
         .stderr
         .lines()
@@ -970,19 +997,16 @@ fn fetch_reports_a_failing_credential_helper_once_and_fetches_anonymously() {
     assert_no_secret_of(&out, HELPER_SECRET);
 
     // A helper that is not installed: the same, with the reason the system gives.
-    let server = TestServer::start(3, registry(None));
-    let registry_name = format!("127.0.0.1:{}", server.port);
-    let config = helper_config(&dir, &registry_name, "not-installed");
-    let manifest = server.url("/v2/app/manifests/1");
-    let mut cmd = fetch_example(&dir);
-    cmd.env("PATH", path_with(dir.path()))
-        .args(["--insecure", "--docker-config"])
-        .arg(&config)
-        .arg(&manifest);
+    let HelperScenario {
+        server,
+        registry_name,
+        manifest,
+        mut cmd,
+    } = helper_scenario(&dir, "not-installed", 3, None);
+    cmd.arg(&manifest);
     let out = run(cmd, "");
     server.finish();
-    out.assert_code(0);
-    assert_eq!(out.stdout, format!("200 {} {manifest}\n", MANIFEST.len()));
+    assert_fetched_manifests(&out, &[&manifest]);
     assert!(
         out.stderr.starts_with(&format!(
             "warning: {registry_name}: cannot run credential helper \

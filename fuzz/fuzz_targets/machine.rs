@@ -14,13 +14,10 @@ use std::time::Duration;
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use registry_auth::{Action, Authenticator, Error, FlowId, Response};
+use registry_auth::{Action, Authenticator, Error, FlowId};
 
 use gen::{chance, index};
-use world::{
-    clock_step, gen_config, gen_flow, gen_peer, initial_credentials, same_action, start, Asked,
-    FlowInfo, World,
-};
+use world::{begin, clock_step, gen_flow, gen_peer, same_action, start, Asked, FlowInfo, World};
 
 /// More flows in flight add nothing the first few do not, and slow every run.
 const MAX_LIVE: usize = 5;
@@ -47,17 +44,15 @@ struct Driver {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    let setup = gen_config(&mut u);
+    let (mut u, w, auth, max_flows) = begin(data);
     let mut d = Driver {
-        w: World::new(data, &setup),
-        auth: Authenticator::new(setup.config),
+        w,
+        auth,
         flows: Vec::new(),
         ended: Vec::new(),
         now: Duration::ZERO,
-        max_flows: setup.max_flows,
+        max_flows,
     };
-    initial_credentials(&mut u, &mut d.w, &mut d.auth);
     let mut ops = 0;
     while !u.is_empty() && ops < 200 {
         ops += 1;
@@ -168,23 +163,17 @@ impl Driver {
             *now = clock_step(u, *now);
         }
         w.tick(*now);
-        let held = peer.http_response(u);
-        let headers = peer.header_pairs();
-        let response = match &held {
-            Some(r) => Response::from(r).body(&peer.body),
-            None => Response::new(peer.status)
-                .headers(&headers)
-                .body(&peer.body),
-        };
-        if fetch {
-            w.on_fetch_response(&mut flow.info, &peer);
-            auth.handle_fetch_response(flow.id, response, *now)
-                .expect("response to a Fetch");
-        } else {
-            w.on_send_response(&mut flow.info, &peer);
-            auth.handle_response(flow.id, response, *now)
-                .expect("response to a Send");
-        }
+        peer.with_response(u, |response| {
+            if fetch {
+                w.on_fetch_response(&mut flow.info, &peer);
+                auth.handle_fetch_response(flow.id, response, *now)
+                    .expect("response to a Fetch");
+            } else {
+                w.on_send_response(&mut flow.info, &peer);
+                auth.handle_response(flow.id, response, *now)
+                    .expect("response to a Send");
+            }
+        });
     }
 
     /// Cancels a flow, or reports that its pending request could not be sent.

@@ -19,10 +19,7 @@ use libfuzzer_sys::fuzz_target;
 use registry_auth::{Action, Authenticator, Error, FlowId, Now, Response, UsageError};
 
 use gen::{flag, index};
-use world::{
-    clock_step, gen_config, gen_flow, gen_peer, initial_credentials, same_action, start, Asked,
-    FlowInfo, World,
-};
+use world::{begin, clock_step, gen_flow, gen_peer, same_action, start, Asked, FlowInfo, World};
 
 const MAX_FLOWS: usize = 6;
 
@@ -46,14 +43,9 @@ fn epoch() -> Instant {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    let setup = gen_config(&mut u);
-    let max_flows = setup.max_flows;
-    let mut w = World::new(data, &setup);
+    let (mut u, mut w, mut auth, max_flows) = begin(data);
     // Instants and durations mix here, and the machine's reading of them is its own.
     w.track_expiry = false;
-    let mut auth = Authenticator::new(setup.config);
-    initial_credentials(&mut u, &mut w, &mut auth);
     let mut handles: Vec<Handle> = Vec::new();
     let mut elapsed = Duration::ZERO;
     let mut instant = false;
@@ -200,14 +192,6 @@ fn respond(
             Asked::Send(None)
         },
     );
-    let held = peer.http_response(u);
-    let headers = peer.header_pairs();
-    let response = match &held {
-        Some(r) => Response::from(r).body(&peer.body),
-        None => Response::new(peer.status)
-            .headers(&headers)
-            .body(&peer.body),
-    };
     let expected_ok = match &h.state {
         State::Live {
             pending: Some(Action::Fetch(_)),
@@ -229,11 +213,13 @@ fn respond(
             *pending = None;
         }
     }
-    let got = if as_fetch {
-        auth.handle_fetch_response(h.id, response, now)
-    } else {
-        auth.handle_response(h.id, response, now)
-    };
+    let got = peer.with_response(u, |response| {
+        if as_fetch {
+            auth.handle_fetch_response(h.id, response, now)
+        } else {
+            auth.handle_response(h.id, response, now)
+        }
+    });
     let expected = match (&h.state, expected_ok) {
         (_, true) => Ok(()),
         (State::Over, _) => Err(UsageError::UnknownFlow),

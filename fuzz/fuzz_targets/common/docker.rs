@@ -137,6 +137,22 @@ fn helper_value(u: &mut Unstructured<'_>) -> Value {
     }
 }
 
+/// An object of up to `max` registry keys, each holding a `value`; its keys go to `keys`.
+fn keyed(
+    u: &mut Unstructured<'_>,
+    max: u64,
+    value: fn(&mut Unstructured<'_>) -> Value,
+    keys: &mut Vec<String>,
+) -> Value {
+    let mut m = Map::new();
+    for _ in 0..int(u, 0, max) {
+        let key = name(u);
+        m.insert(key.clone(), value(u));
+        keys.push(key);
+    }
+    Value::Object(m)
+}
+
 /// A config file, and the registry keys it names.
 pub fn config_json(u: &mut Unstructured<'_>) -> (Vec<u8>, Vec<String>) {
     let mut keys = Vec::new();
@@ -145,15 +161,7 @@ pub fn config_json(u: &mut Unstructured<'_>) -> (Vec<u8>, Vec<String>) {
         let auths = match index(u, 10) {
             0 => json!(null),
             1 => json!([]),
-            _ => {
-                let mut m = Map::new();
-                for _ in 0..int(u, 0, 4) {
-                    let key = name(u);
-                    m.insert(key.clone(), auth_entry(u));
-                    keys.push(key);
-                }
-                Value::Object(m)
-            }
+            _ => keyed(u, 4, auth_entry, &mut keys),
         };
         root.insert(field_name(u, "auths"), auths);
     }
@@ -163,15 +171,7 @@ pub fn config_json(u: &mut Unstructured<'_>) -> (Vec<u8>, Vec<String>) {
     if chance(u, 1, 2) {
         let helpers = match index(u, 10) {
             0 => json!("wrong"),
-            _ => {
-                let mut m = Map::new();
-                for _ in 0..int(u, 0, 3) {
-                    let key = name(u);
-                    m.insert(key.clone(), helper_value(u));
-                    keys.push(key);
-                }
-                Value::Object(m)
-            }
+            _ => keyed(u, 3, helper_value, &mut keys),
         };
         root.insert(field_name(u, "credHelpers"), helpers);
     }

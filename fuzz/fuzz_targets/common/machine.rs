@@ -18,7 +18,8 @@ use registry_auth::challenge::ParserConfig;
 use registry_auth::machine::MAX_TOKEN_REQUESTS;
 use registry_auth::token::{TokenLimits, TokenResponse};
 use registry_auth::{
-    Action, AuthScheme, Authenticator, Authorization, Config, Credentials, Error, Method, Scope,
+    Action, AuthScheme, Authenticator, Authorization, Config, Credentials, Error, Method, Response,
+    Scope,
 };
 use serde_json::{json, Map, Value};
 
@@ -1042,6 +1043,17 @@ pub fn initial_credentials(u: &mut Unstructured<'_>, w: &mut World, auth: &mut A
     }
 }
 
+/// The start of a run: a configuration from the input, the model of the world it sets up,
+/// and an `Authenticator` holding the initial credentials; last, the configured flow bound.
+pub fn begin(data: &[u8]) -> (Unstructured<'_>, World, Authenticator, usize) {
+    let mut u = Unstructured::new(data);
+    let setup = gen_config(&mut u);
+    let mut w = World::new(data, &setup);
+    let mut auth = Authenticator::new(setup.config);
+    initial_credentials(&mut u, &mut w, &mut auth);
+    (u, w, auth, setup.max_flows)
+}
+
 /// A step of the caller's clock: forward by little or much, or backwards.
 pub fn clock_step(u: &mut Unstructured<'_>, now: Duration) -> Duration {
     // Saturating: once a huge step reached the end of time, it stays there.
@@ -1525,5 +1537,23 @@ impl Peer {
             b = b.header(*name, http::HeaderValue::from_bytes(value).ok()?);
         }
         b.body(()).ok()
+    }
+
+    /// Hands `f` the answer as the machine takes it: converted from `http_response` when that
+    /// gives one, built from status, headers and body otherwise.
+    pub fn with_response<R>(
+        &self,
+        u: &mut Unstructured<'_>,
+        f: impl FnOnce(Response<'_>) -> R,
+    ) -> R {
+        let held = self.http_response(u);
+        let headers = self.header_pairs();
+        let response = match &held {
+            Some(r) => Response::from(r).body(&self.body),
+            None => Response::new(self.status)
+                .headers(&headers)
+                .body(&self.body),
+        };
+        f(response)
     }
 }
