@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::challenge::{ParseError, ViewError};
+use crate::server_text::Scrubber;
 use crate::token::{ErrorBody, TokenError};
 use crate::url::UrlError;
 
@@ -265,6 +266,73 @@ fn reason(status: u16) -> Option<&'static str> {
 }
 
 impl core::error::Error for Error {}
+
+/// Which pass of the server-text pipeline an error goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextPass {
+    /// When the error is made: normalise, scrub, clip.
+    Made,
+    /// When the error is handed out: scrub again, of secrets known since.
+    HandedOut,
+}
+
+impl Error {
+    /// Every piece of text in the error that a server wrote (or chose, like a realm).
+    fn server_texts(&mut self) -> Vec<&mut String> {
+        let mut out: Vec<&mut String> = Vec::new();
+        match self {
+            Error::NoUsableChallenge { offered } => out.extend(offered.iter_mut()),
+            Error::CredentialsRejected { by, .. } => out.push(by),
+            Error::TokenEndpoint { realm, .. } => out.push(realm),
+            Error::MalformedToken { realm, error } => {
+                out.push(realm);
+                if let TokenError::NotJson { reason } = error {
+                    out.push(reason);
+                }
+            }
+            Error::InsufficientScope { scope, .. } => out.push(scope),
+            Error::Policy(
+                PolicyError::RealmScheme { realm }
+                | PolicyError::InsecureRealm { realm }
+                | PolicyError::InternalRealm { realm },
+            ) => out.push(realm),
+            _ => {}
+        }
+        out
+    }
+
+    fn body_mut(&mut self) -> Option<&mut ErrorBody> {
+        match self {
+            Error::CredentialsRejected { body, .. }
+            | Error::TokenEndpoint { body, .. }
+            | Error::TokenRejected { body, .. }
+            | Error::InsufficientScope { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Whether the error holds any text a server wrote.
+    pub(crate) fn has_server_text(&mut self) -> bool {
+        self.body_mut().is_some_and(|b| !b.is_empty()) || !self.server_texts().is_empty()
+    }
+
+    /// Runs every server text of the error through the pipeline of
+    /// [`server_text`](crate::server_text).
+    pub(crate) fn clean_server_text(&mut self, scrubber: &mut Scrubber, pass: TextPass) {
+        for t in self.server_texts() {
+            match pass {
+                TextPass::Made => *t = scrubber.clean(t),
+                TextPass::HandedOut => scrubber.rescrub(t),
+            }
+        }
+        if let Some(body) = self.body_mut() {
+            match pass {
+                TextPass::Made => body.clean(scrubber),
+                TextPass::HandedOut => body.rescrub(scrubber),
+            }
+        }
+    }
+}
 
 impl From<PolicyError> for Error {
     fn from(p: PolicyError) -> Self {

@@ -105,6 +105,7 @@ pub mod machine;
 pub mod reference;
 pub mod scope;
 mod secret;
+mod server_text;
 pub mod token;
 mod url;
 

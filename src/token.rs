@@ -16,8 +16,8 @@ use core::fmt;
 
 use serde_json::Value as Json;
 
-use crate::secret::REDACTED;
 use crate::secret::{is_header_safe_token, Secret};
+use crate::server_text::Scrubber;
 
 /// The shortest lifetime a token is given: the token spec says 60 s when `expires_in` is absent,
 /// and clients treat smaller values as 60 s too.
@@ -265,27 +265,11 @@ impl TokenResponse {
     }
 }
 
-/// The most error entries and characters per field kept from a server's error body.
+/// The most error entries kept from a server's error body.
 const MAX_ENTRIES: usize = 4;
-const MAX_TEXT: usize = 200;
-
-/// Secrets shorter than this are not cut out of a server's text but drop the whole text (see
-/// [`ErrorBody::scrub`]).
-const MIN_SCRUB_LEN: usize = 4;
-
-pub(crate) fn clip(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_TEXT)
-        .collect();
-    if s.chars().count() > MAX_TEXT {
-        out.push_str("...");
-    }
-    out
-}
 
 /// One entry of a registry error body (`{"errors":[{"code","message","detail"}]}`).
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorEntry {
     /// `UNAUTHORIZED`, `DENIED`, `NAME_UNKNOWN`, ...
@@ -297,7 +281,10 @@ pub struct ErrorEntry {
 }
 
 /// What a server said when it refused: the registry's `errors[]` and the OAuth2 `error` and
-/// `error_description`, cut to a few hundred characters.
+/// `error_description`, each text normalised and cut to a few hundred characters (control
+/// characters dropped, whitespace runs made one space). In errors of the
+/// [`Authenticator`](crate::Authenticator), every secret the machine holds or the flow sent is
+/// cut out before the text is clipped.
 ///
 /// ```
 /// use registry_auth::token::ErrorBody;
@@ -306,7 +293,9 @@ pub struct ErrorEntry {
 /// assert_eq!(e.to_string(), "UNAUTHORIZED: authentication required");
 /// let e = ErrorBody::parse(br#"{"error":"invalid_grant","error_description":"refresh token expired"}"#);
 /// assert_eq!(e.to_string(), "invalid_grant: refresh token expired");
+/// assert_eq!(e.error.as_deref(), Some("invalid_grant"));
 /// ```
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ErrorBody {
     /// The registry-style entries.
@@ -320,6 +309,14 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// Reads whatever error information a body holds; anything unreadable gives an empty body.
     pub fn parse(body: &[u8]) -> Self {
+        let mut out = Self::parse_raw(body);
+        out.clean(&mut Scrubber::default());
+        out
+    }
+
+    /// The texts as the server sent them, to be [cleaned](Self::clean) before anyone sees
+    /// them. Bounded by the token body limit.
+    pub(crate) fn parse_raw(body: &[u8]) -> Self {
         let mut out = ErrorBody::default();
         if body.len() > TokenLimits::DEFAULT.max_body {
             return out;
@@ -330,13 +327,13 @@ impl ErrorBody {
         if let Some(Json::Array(errors)) = obj.get("errors") {
             for e in errors.iter().take(MAX_ENTRIES) {
                 let text = |k: &str| match e.get(k) {
-                    Some(Json::String(s)) => clip(s),
+                    Some(Json::String(s)) => s.clone(),
                     _ => String::new(),
                 };
                 let detail = match e.get("detail") {
                     None | Some(Json::Null) => None,
-                    Some(Json::String(s)) => Some(clip(s)),
-                    Some(other) => Some(clip(&other.to_string())),
+                    Some(Json::String(s)) => Some(s.clone()),
+                    Some(other) => Some(other.to_string()),
                 };
                 out.errors.push(ErrorEntry {
                     code: text("code"),
@@ -346,12 +343,21 @@ impl ErrorBody {
             }
         }
         if let Some(Json::String(s)) = obj.get("error") {
-            out.error = Some(clip(s));
+            out.error = Some(s.clone());
         }
         if let Some(Json::String(s)) = obj.get("error_description") {
-            out.error_description = Some(clip(s));
+            out.error_description = Some(s.clone());
         }
         out
+    }
+
+    /// A body made of a challenge's `error` and `error_description`, as sent.
+    pub(crate) fn from_challenge(error: Option<String>, description: Option<String>) -> Self {
+        ErrorBody {
+            errors: Vec::new(),
+            error,
+            error_description: description,
+        }
     }
 
     /// Whether there is nothing to show.
@@ -359,34 +365,29 @@ impl ErrorBody {
         self.errors.is_empty() && self.error.is_none() && self.error_description.is_none()
     }
 
-    /// Removes the given secrets from every text: a server that echoes a credential or a token
-    /// must not get it printed by us. A secret shorter than [`MIN_SCRUB_LEN`] bytes would match
-    /// ordinary words, so a text holding one is dropped whole rather than patched.
-    pub(crate) fn scrub<'s>(&mut self, secrets: impl Iterator<Item = &'s str> + Clone) {
-        let scrub_one = |s: &mut String| {
-            for v in secrets.clone() {
-                if v.is_empty() || !s.contains(v) {
-                    continue;
-                }
-                *s = if v.len() < MIN_SCRUB_LEN {
-                    String::from(REDACTED)
-                } else {
-                    s.replace(v, REDACTED)
-                };
-            }
-        };
-        for e in &mut self.errors {
-            scrub_one(&mut e.code);
-            scrub_one(&mut e.message);
-            if let Some(d) = &mut e.detail {
-                scrub_one(d);
-            }
+    fn texts(&mut self) -> impl Iterator<Item = &mut String> {
+        self.errors
+            .iter_mut()
+            .flat_map(|e| {
+                [Some(&mut e.code), Some(&mut e.message), e.detail.as_mut()]
+                    .into_iter()
+                    .flatten()
+            })
+            .chain(self.error.as_mut())
+            .chain(self.error_description.as_mut())
+    }
+
+    /// Runs every text through the server-text pipeline (normalise, scrub, clip).
+    pub(crate) fn clean(&mut self, scrubber: &mut Scrubber) {
+        for t in self.texts() {
+            *t = scrubber.clean(t);
         }
-        if let Some(e) = &mut self.error {
-            scrub_one(e);
-        }
-        if let Some(e) = &mut self.error_description {
-            scrub_one(e);
+    }
+
+    /// Scrubs texts that were cleaned before of secrets learned since.
+    pub(crate) fn rescrub(&mut self, scrubber: &mut Scrubber) {
+        for t in self.texts() {
+            scrubber.rescrub(t);
         }
     }
 }
@@ -547,11 +548,12 @@ mod tests {
         let body = format!(r#"{{"errors":[{{"code":"DENIED","message":"{long}"}}]}}"#);
         let e = ErrorBody::parse(body.as_bytes());
         assert!(e.to_string().len() < 260);
-        let mut e = ErrorBody::parse(
+        let mut e = ErrorBody::parse_raw(
             br#"{"error":"invalid_grant","error_description":"bad password hunter22"}"#,
         );
-        let secret = Secret::new("hunter22");
-        e.scrub(core::iter::once(secret.expose()));
+        let mut scrubber = Scrubber::default();
+        scrubber.add("hunter22");
+        e.clean(&mut scrubber);
         assert_eq!(e.to_string(), "invalid_grant: bad password <redacted>");
         assert!(ErrorBody::parse(b"not json").is_empty());
     }

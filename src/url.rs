@@ -153,19 +153,6 @@ impl Origin {
             alloc::format!("{}:{}", self.host, self.port)
         }
     }
-
-    /// Whether `authority` (as found in a URL) names this origin's host and port, without
-    /// allocating; used on the hot path to find a registry.
-    pub(crate) fn matches(&self, scheme: Scheme, host: &str, port: u16) -> bool {
-        if self.scheme != scheme || self.port != port {
-            return false;
-        }
-        match &self.host {
-            Host::Name(n) => n.eq_ignore_ascii_case(host),
-            Host::V4(a) => matches!(check_host(host), Ok(HostKind::V4(b)) if *a == b),
-            Host::V6(a) => matches!(check_host(host), Ok(HostKind::V6(b)) if *a == b),
-        }
-    }
 }
 
 impl fmt::Display for Origin {
@@ -259,6 +246,25 @@ impl<'a> UrlParts<'a> {
 
     pub(crate) fn query(&self) -> Option<&'a str> {
         self.path_and_query.split_once('?').map(|(_, q)| q)
+    }
+
+    /// Writes the origin's canonical key, `scheme://host:port` with the host lower-cased and an
+    /// IP literal in canonical form, into `out` (cleared first): two URLs of one origin write
+    /// the same key, without allocating once `out` has grown.
+    pub(crate) fn write_origin_key(&self, out: &mut String) {
+        use core::fmt::Write as _;
+        out.clear();
+        out.push_str(self.scheme.as_str());
+        out.push_str("://");
+        let _ = match check_host(self.host) {
+            Ok(HostKind::V4(a)) => write!(out, "{a}"),
+            Ok(HostKind::V6(a)) => write!(out, "[{a}]"),
+            Ok(HostKind::Name) | Err(_) => {
+                out.extend(self.host.chars().map(|c| c.to_ascii_lowercase()));
+                Ok(())
+            }
+        };
+        let _ = write!(out, ":{}", self.port);
     }
 
     /// Writes `scheme://host[:port]path?query` into `out` (cleared first).
@@ -681,8 +687,23 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
-        assert!(a.matches(Scheme::Https, "Example.Com", 443));
-        assert!(!a.matches(Scheme::Https, "example.com", 8443));
+    }
+
+    #[test]
+    fn one_origin_writes_one_key_however_it_is_spelt() {
+        let key = |u: &str| {
+            let mut k = String::from("left over");
+            UrlParts::parse(u).unwrap().write_origin_key(&mut k);
+            k
+        };
+        assert_eq!(key("https://EXAMPLE.com:443/x"), "https://example.com:443");
+        assert_eq!(key("https://example.com/y?q"), "https://example.com:443");
+        assert_eq!(key("http://example.com/y"), "http://example.com:80");
+        assert_eq!(key("https://example.com:8443/"), "https://example.com:8443");
+        assert_eq!(key("http://0x7f.1:5000/v2/"), "http://127.0.0.1:5000");
+        assert_eq!(key("http://2130706433:5000/v2/"), "http://127.0.0.1:5000");
+        assert_eq!(key("https://[0:0::1]/v2/"), "https://[::1]:443");
+        assert_ne!(key("https://example.com/"), key("https://example.com./"));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Config {
     pub(crate) client_id: String,
     pub(crate) max_cached_tokens: usize,
     pub(crate) max_flows: usize,
+    pub(crate) fetch_timeout: Duration,
+    pub(crate) max_registries: usize,
 }
 
 impl Default for Config {
@@ -50,6 +52,8 @@ impl Default for Config {
             client_id: String::from("registry-auth"),
             max_cached_tokens: 64,
             max_flows: 1024,
+            fetch_timeout: Duration::from_secs(60),
+            max_registries: 1024,
         }
     }
 }
@@ -152,6 +156,29 @@ impl Config {
     #[must_use]
     pub fn max_flows(mut self, n: usize) -> Self {
         self.max_flows = n;
+        self
+    }
+
+    /// How long a token request handed out by [`Action::Fetch`](crate::Action::Fetch) may go
+    /// unanswered before it is presumed lost (default: 60 s): flows waiting for it stop
+    /// waiting and fetch their own, and new flows do not wait for it. The machine learns the
+    /// time from its inputs; a caller with only waiting flows calls
+    /// [`Authenticator::handle_timeout`](crate::Authenticator::handle_timeout) at
+    /// [`Authenticator::poll_timeout`](crate::Authenticator::poll_timeout). A late answer to
+    /// a lost request is still accepted.
+    #[must_use]
+    pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.fetch_timeout = timeout;
+        self
+    }
+
+    /// Remember at most this many registry origins that no flow uses (default: 1024): what
+    /// their challenges said, their refresh tokens. Past the cap, the least recently used one
+    /// is forgotten with its cached tokens (never its credentials), and its next request
+    /// starts with a 401 again.
+    #[must_use]
+    pub fn max_registries(mut self, n: usize) -> Self {
+        self.max_registries = n.max(1);
         self
     }
 

@@ -305,7 +305,16 @@ pub enum Action {
     /// its body with [`Authenticator::handle_fetch_response`](crate::Authenticator::handle_fetch_response).
     Fetch(TokenRequest),
     /// Another flow is fetching the token this one needs: poll again after any other flow's
-    /// input (or on any schedule: polling is cheap).
+    /// input (or on any schedule: polling is cheap). A caller that runs one flow at a time
+    /// sees `Wait` only if it left an earlier flow's token request unanswered.
+    ///
+    /// A wait always ends: when the other flow's fetch is answered, fails or is cancelled,
+    /// and at the latest when the fetch goes unanswered past
+    /// [`Config::fetch_timeout`](crate::Config::fetch_timeout) (the other flow's caller may
+    /// have given up without telling the machine). The machine learns the time from inputs;
+    /// with nothing else to report, call
+    /// [`Authenticator::handle_timeout`](crate::Authenticator::handle_timeout) at
+    /// [`Authenticator::poll_timeout`](crate::Authenticator::poll_timeout), then poll.
     Wait,
     /// The last response to the caller's request is its answer. The flow is over.
     Done,

@@ -18,11 +18,14 @@
 //! token acquisitions, each a POST and its GET fallback), then `Done` or `Failed`.
 //! [`Action::Wait`] is not counted: it repeats until the fetch it waits for ends.
 
+mod clock;
 mod config;
 mod derive;
 mod io;
 mod policy;
+mod registry;
 
+use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::mem;
@@ -30,16 +33,19 @@ use core::mem;
 pub use config::Config;
 pub use io::{Action, FlowId, Method, Now, Request, Response, SendRequest, TokenRequest};
 
+use self::clock::Clock;
 use self::derive::derive;
 use self::io::{Form, Target};
 use self::policy::{check_realm, check_registry};
+use self::registry::{Known, Registries, RegistryId};
 use crate::credentials::Credentials;
-use crate::docker_config::{fold_docker_hub, normalise};
-use crate::error::{Error, LimitKind, UrlRole, UsageError};
+use crate::docker_config::normalise;
+use crate::error::{Error, LimitKind, TextPass, UrlRole, UsageError};
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::{Authorization, Secret};
-use crate::token::{clip, ErrorBody, TokenError, TokenResponse};
-use crate::url::{encode_into, parse_scheme, resolve, Origin, UrlParts};
+use crate::server_text::Scrubber;
+use crate::token::{ErrorBody, TokenError, TokenResponse};
+use crate::url::{encode_into, parse_scheme, resolve, UrlParts};
 
 /// Sends a flow may make beyond its first, for authentication (see the module docs).
 const MAX_AUTH_RETRIES: u8 = 2;
@@ -50,35 +56,14 @@ const MAX_OPAQUE_SCOPES: usize = 8;
 
 /// Credentials for one registry, with the header values built once.
 struct CredEntry {
-    registry: String,
     creds: Credentials,
     basic: Option<Authorization>,
     bearer: Option<Authorization>,
 }
 
-/// What a registry's last challenge said, to authenticate later requests before sending them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Known {
-    Bearer {
-        realm: String,
-        service: Option<String>,
-    },
-    Basic,
-}
-
-struct Registry {
-    origin: Origin,
-    /// `host[:port]`, the key of credentials.
-    name: String,
-    known: Option<Known>,
-    refresh_token: Option<Secret>,
-    /// The realm answered an OAuth2 POST with a status that means "use GET".
-    post_refused: bool,
-}
-
 struct CachedToken {
     id: u64,
-    registry: usize,
+    registry: RegistryId,
     scopes: ScopeSet,
     opaque: Vec<String>,
     auth: Authorization,
@@ -88,7 +73,7 @@ struct CachedToken {
 /// A token request in progress; flows that need no more than `scopes` wait for it.
 struct Fetch {
     id: u64,
-    registry: usize,
+    registry: RegistryId,
     /// The realm and service of the challenge the fetch answers; the registry's challenge may
     /// change while the fetch is out (another flow's 401), and the fallback GET must go where
     /// the POST went.
@@ -96,6 +81,54 @@ struct Fetch {
     service: Option<String>,
     scopes: ScopeSet,
     opaque: Vec<String>,
+    /// When the request handed out last is presumed lost (machine time, ms).
+    deadline_ms: u64,
+    /// Presumed lost: no flow waits for it any more, and none starts to.
+    lost: bool,
+    /// Flows waiting for it.
+    waiters: Vec<FlowId>,
+}
+
+/// A secret a flow put on the wire.
+#[derive(Clone)]
+enum WireSecret {
+    Header(Authorization),
+    Value(Secret),
+}
+
+impl WireSecret {
+    /// The part a server could echo.
+    fn text(&self) -> &str {
+        match self {
+            WireSecret::Header(a) => a.credentials_part(),
+            WireSecret::Value(s) => s.expose(),
+        }
+    }
+}
+
+/// Every secret a flow put on the wire, kept to scrub them from its errors whatever the cache
+/// and the credentials do meanwhile. The first is kept inline, so a request with a cached
+/// token records it without allocating.
+#[derive(Default)]
+struct Wire {
+    first: Option<WireSecret>,
+    more: Vec<WireSecret>,
+}
+
+impl Wire {
+    fn record(&mut self, secret: WireSecret) {
+        if self.iter().any(|w| w.text() == secret.text()) {
+            return;
+        }
+        match self.first {
+            None => self.first = Some(secret),
+            Some(_) => self.more.push(secret),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &WireSecret> {
+        self.first.iter().chain(self.more.iter())
+    }
 }
 
 /// What the last send of a flow carried.
@@ -130,7 +163,7 @@ enum State {
 }
 
 struct Flow {
-    registry: usize,
+    registry: RegistryId,
     method: Method,
     /// The current target; a redirect changes it.
     url: String,
@@ -158,6 +191,7 @@ struct Flow {
     stale_retried: bool,
     widened: bool,
     basic_fallback: bool,
+    wire: Wire,
 }
 
 impl Flow {
@@ -180,34 +214,12 @@ struct Slot {
     spare: String,
 }
 
-struct Clock {
-    #[cfg(feature = "std")]
-    epoch: Option<std::time::Instant>,
-    last_ms: u64,
-}
-
-impl Clock {
-    fn tick(&mut self, now: Now) -> u64 {
-        let ms = match now {
-            Now::Elapsed(d) => u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
-            #[cfg(feature = "std")]
-            Now::Instant(i) => {
-                let epoch = *self.epoch.get_or_insert(i);
-                u64::try_from(i.saturating_duration_since(epoch).as_millis()).unwrap_or(u64::MAX)
-            }
-        };
-        // Clamped far below u64::MAX (a hundred million years) so that an expiry computed from
-        // it never saturates into "expires when it is issued".
-        self.last_ms = self.last_ms.max(ms.min(u64::MAX / 4));
-        self.last_ms
-    }
-}
-
 /// The authentication state machine. See the [crate documentation](crate) for the driving loop.
 pub struct Authenticator {
     config: Config,
-    creds: Vec<CredEntry>,
-    registries: Vec<Registry>,
+    /// Keyed by registry name (`host[:port]`).
+    creds: BTreeMap<String, CredEntry>,
+    registries: Registries,
     tokens: Vec<CachedToken>,
     fetches: Vec<Fetch>,
     slots: Vec<Slot>,
@@ -233,20 +245,16 @@ impl Authenticator {
     /// A new authenticator with no credentials (anonymous everywhere).
     pub fn new(config: Config) -> Self {
         Authenticator {
-            config,
-            creds: Vec::new(),
-            registries: Vec::new(),
+            creds: BTreeMap::new(),
+            registries: Registries::new(config.max_registries),
             tokens: Vec::new(),
             fetches: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
             next_id: 1,
-            clock: Clock {
-                #[cfg(feature = "std")]
-                epoch: None,
-                last_ms: 0,
-            },
+            clock: Clock::new(),
+            config,
         }
     }
 
@@ -267,15 +275,11 @@ impl Authenticator {
             _ => None,
         };
         let entry = CredEntry {
-            registry: key.clone(),
             creds,
             basic,
             bearer,
         };
-        match self.creds.iter_mut().find(|c| c.registry == entry.registry) {
-            Some(c) => *c = entry,
-            None => self.creds.push(entry),
-        }
+        self.creds.insert(key.clone(), entry);
         // Tokens obtained with other credentials must not serve these.
         self.forget_registry_state(&key);
     }
@@ -283,13 +287,16 @@ impl Authenticator {
     /// Removes the credentials of a registry (it becomes anonymous).
     pub fn remove_credentials(&mut self, registry: &str) {
         let key = normalise(registry);
-        self.creds.retain(|c| c.registry != key);
+        self.creds.remove(&key);
         self.forget_registry_state(&key);
     }
 
     fn forget_registry_state(&mut self, name: &str) {
-        let regs: Vec<usize> = (0..self.registries.len())
-            .filter(|&i| self.registries.get(i).is_some_and(|r| r.name == name))
+        let regs: Vec<RegistryId> = self
+            .registries
+            .iter()
+            .filter(|(_, r)| r.name == name)
+            .map(|(i, _)| i)
             .collect();
         self.tokens.retain(|t| !regs.contains(&t.registry));
         // A token request already out was made with the old credentials: its answer must not
@@ -303,11 +310,9 @@ impl Authenticator {
         for fetch in stale {
             self.end_fetch(fetch, None);
         }
-        for i in regs {
-            if let Some(r) = self.registries.get_mut(i) {
-                r.refresh_token = None;
-                r.post_refused = false;
-            }
+        for (_, r) in self.registries.iter_mut().filter(|(i, _)| regs.contains(i)) {
+            r.refresh_token = None;
+            r.post_refused = false;
         }
     }
 
@@ -319,6 +324,12 @@ impl Authenticator {
     /// The number of cached tokens.
     pub fn cached_tokens(&self) -> usize {
         self.tokens.len()
+    }
+
+    /// The number of registry origins the machine remembers (at most
+    /// [`Config::max_registries`] plus those of flows in progress).
+    pub fn known_registries(&self) -> usize {
+        self.registries.len()
     }
 
     /// The number of flows in progress.
@@ -337,7 +348,7 @@ impl Authenticator {
         now: impl Into<Now>,
     ) -> Result<FlowId, Error> {
         let request = request.into();
-        self.clock.tick(now.into());
+        self.tick(now.into());
         if self.live >= self.config.max_flows {
             return Err(Error::LimitExceeded(LimitKind::Flows));
         }
@@ -354,7 +365,6 @@ impl Authenticator {
             role: UrlRole::Request,
             error,
         })?;
-        let registry = self.registry_for(&parts);
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -372,6 +382,10 @@ impl Authenticator {
             .slots
             .get_mut(index as usize)
             .ok_or(Error::LimitExceeded(LimitKind::Flows))?;
+        let tokens = &mut self.tokens;
+        let registry = self
+            .registries
+            .acquire(&parts, |gone| tokens.retain(|t| t.registry != gone));
         let mut url = mem::take(&mut slot.spare);
         parts.write_to(&mut url);
         let path_start = url.len() - parts.path_and_query.len();
@@ -397,31 +411,13 @@ impl Authenticator {
             stale_retried: false,
             widened: false,
             basic_fallback: false,
+            wire: Wire::default(),
         });
         self.live += 1;
         Ok(FlowId {
             index,
             generation: slot.generation,
         })
-    }
-
-    fn registry_for(&mut self, parts: &UrlParts<'_>) -> usize {
-        if let Some(i) = self
-            .registries
-            .iter()
-            .position(|r| r.origin.matches(parts.scheme, parts.host, parts.port))
-        {
-            return i;
-        }
-        let origin = parts.origin();
-        self.registries.push(Registry {
-            name: fold_docker_hub(origin.registry_name()),
-            origin,
-            known: None,
-            refresh_token: None,
-            post_refused: false,
-        });
-        self.registries.len() - 1
     }
 
     /// The next thing to do for a flow. After `Done` or `Failed` the flow is over and its handle
@@ -433,10 +429,12 @@ impl Authenticator {
         // At most Waiting -> Plan -> (a settled state): three turns.
         for _ in 0..4 {
             match &flow.state {
-                State::Plan => self.plan(&mut flow),
+                State::Plan => self.plan(id, &mut flow),
                 State::Waiting { fetch } => {
                     let fetch = *fetch;
-                    if self.fetches.iter().any(|f| f.id == fetch) {
+                    // Waiters are woken when their fetch ends or is presumed lost; this check
+                    // only keeps a flow from waiting on a fetch that is gone.
+                    if self.fetches.iter().any(|f| f.id == fetch && !f.lost) {
                         self.put(id, flow);
                         return Action::Wait;
                     }
@@ -457,13 +455,56 @@ impl Authenticator {
                 State::Finished(_) => break,
             }
         }
-        let action = match mem::replace(&mut flow.state, State::Plan) {
+        let mut action = match mem::replace(&mut flow.state, State::Plan) {
             State::Finished(a) => a,
             // Unreachable by the loop's construction; failing is the total answer.
             _ => Action::Failed(Error::LimitExceeded(LimitKind::Actions)),
         };
+        if let Action::Failed(e) = &mut action {
+            // Secrets may have been learned since the error was made (it may be another
+            // flow's, shared by a fetch this one waited for).
+            if e.has_server_text() {
+                e.clean_server_text(&mut self.scrubber(&flow), TextPass::HandedOut);
+            }
+        }
         self.release(id, flow);
         action
+    }
+
+    /// When the machine next wants to be told the time, if ever: the earliest moment a token
+    /// request that other flows wait for is presumed lost (see [`Config::fetch_timeout`]).
+    /// Call [`Authenticator::handle_timeout`] then, or give any other input; until then, only
+    /// another flow's input can change a waiting flow's answer.
+    pub fn poll_timeout(&self) -> Option<Now> {
+        self.fetches
+            .iter()
+            .filter(|f| !f.lost && !f.waiters.is_empty())
+            .map(|f| f.deadline_ms)
+            .min()
+            .map(|ms| self.clock.to_now(ms))
+    }
+
+    /// Tells the machine the time, with no other input: token requests unanswered past
+    /// [`Config::fetch_timeout`] are presumed lost, and the flows that waited for them plan
+    /// again (poll them).
+    pub fn handle_timeout(&mut self, now: impl Into<Now>) {
+        self.tick(now.into());
+    }
+
+    /// Every input passes the caller's time here: the clock moves, and fetches past their
+    /// deadline are presumed lost.
+    fn tick(&mut self, now: Now) {
+        let now = self.clock.tick(now);
+        let mut woken: Vec<FlowId> = Vec::new();
+        for f in &mut self.fetches {
+            if !f.lost && f.deadline_ms <= now {
+                f.lost = true;
+                woken.append(&mut f.waiters);
+            }
+        }
+        for id in woken {
+            self.wake(id, None);
+        }
     }
 
     /// Reports the response to the caller's request (after an [`Action::Send`]). The body is
@@ -514,7 +555,7 @@ impl Authenticator {
         accepts: impl FnOnce(&Flow) -> bool,
         handle: impl FnOnce(&mut Self, &mut Flow),
     ) -> Result<(), UsageError> {
-        self.clock.tick(now);
+        self.tick(now);
         let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
         let result = if accepts(&flow) {
             handle(self, &mut flow);
@@ -538,7 +579,7 @@ impl Authenticator {
         id: FlowId,
         now: impl Into<Now>,
     ) -> Result<(), UsageError> {
-        self.clock.tick(now.into());
+        self.tick(now.into());
         let mut flow = self.take(id).ok_or(UsageError::UnknownFlow)?;
         let result = match &flow.state {
             _ if !flow.polled => Err(UsageError::UnexpectedResponse),
@@ -584,6 +625,7 @@ impl Authenticator {
     }
 
     fn release(&mut self, id: FlowId, flow: Flow) {
+        self.registries.release(flow.registry);
         if let Some(slot) = self.slots.get_mut(id.index as usize) {
             slot.spare = flow.url;
             slot.spare.clear();
@@ -593,20 +635,80 @@ impl Authenticator {
         }
     }
 
-    fn cred(&self, registry: usize) -> Option<&CredEntry> {
-        let name = &self.registries.get(registry)?.name;
-        self.creds.iter().find(|c| &c.registry == name)
+    fn cred(&self, registry: RegistryId) -> Option<&CredEntry> {
+        self.creds.get(&self.registries.get(registry)?.name)
     }
 
-    fn registry_name(&self, registry: usize) -> String {
+    fn registry_name(&self, registry: RegistryId) -> String {
         self.registries
             .get(registry)
             .map(|r| r.name.clone())
             .unwrap_or_default()
     }
 
-    fn fail(flow: &mut Flow, error: Error) {
-        flow.state = State::Finished(Action::Failed(error));
+    fn fail(&self, flow: &mut Flow, error: Error) {
+        flow.state = State::Finished(Action::Failed(self.cleaned(flow, error)));
+    }
+
+    /// The error with its server text through the pipeline: normalised, scrubbed of every
+    /// secret the machine holds and the flow sent, clipped.
+    fn cleaned(&self, flow: &Flow, mut error: Error) -> Error {
+        if error.has_server_text() {
+            error.clean_server_text(&mut self.scrubber(flow), TextPass::Made);
+        }
+        error
+    }
+
+    /// Everything secret a server could echo to this flow: every credential the machine holds
+    /// and the Basic values made of them, every refresh token, every cached token, and every
+    /// secret the flow itself put on the wire (which the cache may have dropped since).
+    fn scrubber(&self, flow: &Flow) -> Scrubber {
+        let mut s = Scrubber::default();
+        for c in self.creds.values() {
+            for secret in c.creds.secrets() {
+                s.add(secret.expose());
+            }
+            // A registry token is itself the secret; the Basic value is base64 of the user
+            // and password (or, for an identity token, of `<token>` and the token).
+            match &c.basic {
+                Some(basic) => s.add(basic.credentials_part()),
+                None => {
+                    if let Some(basic) = c.creds.basic_header(true) {
+                        s.add(basic.credentials_part());
+                    }
+                }
+            }
+        }
+        for (_, r) in self.registries.iter() {
+            if let Some(rt) = &r.refresh_token {
+                s.add(rt.expose());
+            }
+        }
+        for t in &self.tokens {
+            s.add(t.auth.credentials_part());
+        }
+        for w in flow.wire.iter() {
+            s.add(w.text());
+        }
+        s
+    }
+
+    /// Wakes a flow waiting for a fetch that ended: it plans again, or fails as the fetch did.
+    fn wake(&mut self, id: FlowId, error: Option<&Error>) {
+        let Some(slot) = self.slots.get_mut(id.index as usize) else {
+            return;
+        };
+        if slot.generation != id.generation {
+            return;
+        }
+        if let Some(flow) = &mut slot.flow {
+            if matches!(flow.state, State::Waiting { .. }) {
+                flow.state = match error {
+                    Some(e) => State::Finished(Action::Failed(e.clone())),
+                    None => State::Plan,
+                };
+            }
+        }
     }
 
     fn next_id(&mut self) -> u64 {
@@ -620,7 +722,13 @@ impl Authenticator {
     fn send(&self, flow: &mut Flow, authorization: Option<Authorization>, sent: Sent) {
         flow.sends += 1;
         if flow.sends > self.config.max_redirects.saturating_add(3) {
-            return Self::fail(flow, Error::LimitExceeded(LimitKind::Actions));
+            return self.fail(flow, Error::LimitExceeded(LimitKind::Actions));
+        }
+        if let Some(a) = &authorization {
+            flow.wire.record(WireSecret::Header(a.clone()));
+        }
+        if sent == Sent::Basic {
+            self.record_credentials(flow);
         }
         flow.sent = sent;
         flow.polled = false;
@@ -632,37 +740,49 @@ impl Authenticator {
         });
     }
 
-    fn plan(&mut self, flow: &mut Flow) {
+    /// Records the secrets of the flow's registry's credentials as sent by the flow.
+    fn record_credentials(&self, flow: &mut Flow) {
+        if let Some(c) = self.cred(flow.registry) {
+            for secret in c.creds.secrets() {
+                flow.wire.record(WireSecret::Value(secret.clone()));
+            }
+        }
+    }
+
+    fn plan(&mut self, id: FlowId, flow: &mut Flow) {
         if flow.caller_auth || !flow.on_registry {
             return self.send(flow, None, Sent::Nothing);
         }
         let insecure = self.config.allow_insecure;
         let Some(reg) = self.registries.get(flow.registry) else {
-            return Self::fail(flow, Error::UnknownFlow);
+            return self.fail(flow, Error::UnknownFlow);
         };
+        let registry_ok = check_registry(&reg.origin, insecure);
+        let (known_basic, known_none) =
+            (matches!(reg.known, Some(Known::Basic)), reg.known.is_none());
         let cred = self.cred(flow.registry);
         if let Some(bearer) = cred.and_then(|c| c.bearer.clone()) {
-            if let Err(e) = check_registry(&reg.origin, insecure) {
-                return Self::fail(flow, e);
-            }
-            return self.send(flow, Some(bearer), Sent::RegistryToken);
+            return match registry_ok {
+                Ok(()) => self.send(flow, Some(bearer), Sent::RegistryToken),
+                Err(e) => self.fail(flow, e),
+            };
         }
         let basic = cred.and_then(|c| c.basic.clone());
-        let use_basic = flow.basic_fallback || matches!(reg.known, Some(Known::Basic));
-        if use_basic || reg.known.is_none() {
+        let use_basic = flow.basic_fallback || known_basic;
+        if use_basic || known_none {
             return match basic.filter(|_| use_basic) {
-                Some(h) => match check_registry(&reg.origin, insecure) {
+                Some(h) => match registry_ok {
                     Ok(()) => self.send(flow, Some(h), Sent::Basic),
-                    Err(e) => Self::fail(flow, e),
+                    Err(e) => self.fail(flow, e),
                 },
                 None => self.send(flow, None, Sent::Nothing),
             };
         }
         // The registry asked for Bearer tokens.
-        if let Err(e) = check_registry(&reg.origin, insecure) {
-            return Self::fail(flow, e);
+        if let Err(e) = registry_ok {
+            return self.fail(flow, e);
         }
-        let now = self.clock.last_ms;
+        let now = self.clock.now_ms();
         // A token this flow fetched is used even inside the refresh margin (a margin longer
         // than the token's life would otherwise refetch forever), but never once expired, and
         // not for a route it was not asked for (a same-origin redirect to another repository).
@@ -687,11 +807,14 @@ impl Authenticator {
             );
         }
         let need = self.need(flow);
-        if let Some(f) = self.fetches.iter().find(|f| {
+        if let Some(f) = self.fetches.iter_mut().find(|f| {
             f.registry == flow.registry
+                && !f.lost
+                && f.deadline_ms > now
                 && f.scopes.covers_all(&need)
                 && flow.opaque.iter().all(|o| f.opaque.contains(o))
         }) {
+            f.waiters.push(id);
             flow.state = State::Waiting { fetch: f.id };
             return;
         }
@@ -732,7 +855,7 @@ impl Authenticator {
             .get(flow.registry)
             .and_then(|r| r.known.clone())
         else {
-            return Self::fail(flow, Error::UnknownFlow);
+            return self.fail(flow, Error::UnknownFlow);
         };
         let grant = self.choose_grant(flow.registry);
         let fetch = Fetch {
@@ -742,6 +865,9 @@ impl Authenticator {
             service,
             scopes,
             opaque: flow.opaque.clone(),
+            deadline_ms: u64::MAX,
+            lost: false,
+            waiters: Vec::new(),
         };
         match self.token_request(&fetch, grant) {
             Ok(request) => {
@@ -749,7 +875,7 @@ impl Authenticator {
                 self.fetches.push(fetch);
                 self.await_fetch(flow, id, request, grant);
             }
-            Err(e) => Self::fail(flow, e),
+            Err(e) => self.fail(flow, e),
         }
     }
 
@@ -757,7 +883,25 @@ impl Authenticator {
         flow.token_requests += 1;
         if flow.token_requests > MAX_TOKEN_REQUESTS {
             self.end_fetch(fetch, None);
-            return Self::fail(flow, Error::LimitExceeded(LimitKind::Actions));
+            return self.fail(flow, Error::LimitExceeded(LimitKind::Actions));
+        }
+        let timeout = u64::try_from(self.config.fetch_timeout.as_millis()).unwrap_or(u64::MAX);
+        let deadline = self.clock.now_ms().saturating_add(timeout);
+        if let Some(f) = self.fetches.iter_mut().find(|f| f.id == fetch) {
+            f.deadline_ms = deadline;
+        }
+        if let Some(a) = request.authorization() {
+            flow.wire.record(WireSecret::Header(a.clone()));
+        }
+        self.record_credentials(flow);
+        if grant == Grant::PostRefresh {
+            if let Some(rt) = self
+                .registries
+                .get(flow.registry)
+                .and_then(|r| r.refresh_token.clone())
+            {
+                flow.wire.record(WireSecret::Value(rt));
+            }
         }
         flow.polled = false;
         flow.state = State::AwaitFetch {
@@ -895,69 +1039,16 @@ impl Authenticator {
     /// definite failure they fail the same way; when `error` is `None` after a send failure or
     /// cancel, they re-plan and one of them fetches.
     fn end_fetch(&mut self, fetch: u64, error: Option<Error>) {
-        self.fetches.retain(|f| f.id != fetch);
-        for slot in &mut self.slots {
-            if let Some(flow) = &mut slot.flow {
-                if matches!(flow.state, State::Waiting { fetch: f } if f == fetch) {
-                    flow.state = match &error {
-                        Some(e) => State::Finished(Action::Failed(e.clone())),
-                        None => State::Plan,
-                    };
-                }
-            }
+        let Some(at) = self.fetches.iter().position(|f| f.id == fetch) else {
+            return;
+        };
+        let ended = self.fetches.swap_remove(at);
+        for id in ended.waiters {
+            self.wake(id, error.as_ref());
         }
     }
 
     // ---- reading responses -----------------------------------------------------------------
-
-    /// Everything secret a server could echo about this registry: the configured secrets, the
-    /// Basic values made from them, the refresh token, and every token issued for it.
-    fn secrets(&self, registry: usize) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        if let Some(c) = self.cred(registry) {
-            // A registry token is itself the secret; the Basic value is base64 of the user and
-            // password (or, for an identity token, of `<token>` and the token), so a server can
-            // echo either form.
-            out.extend(c.creds.secrets().map(|s| s.expose().into()));
-            match &c.basic {
-                Some(basic) => out.push(basic.credentials_part().into()),
-                None => out.extend(
-                    c.creds
-                        .basic_header(true)
-                        .map(|a| a.credentials_part().into()),
-                ),
-            }
-        }
-        if let Some(rt) = self
-            .registries
-            .get(registry)
-            .and_then(|r| r.refresh_token.as_ref())
-        {
-            out.push(rt.expose().into());
-        }
-        out.extend(
-            self.tokens
-                .iter()
-                .filter(|t| t.registry == registry)
-                .map(|t| t.auth.credentials_part().into()),
-        );
-        out
-    }
-
-    fn scrub(&self, registry: usize, body: &mut ErrorBody) {
-        // Most 401s carry no text: skip gathering the secrets then.
-        if body.is_empty() {
-            return;
-        }
-        let secrets = self.secrets(registry);
-        body.scrub(secrets.iter().map(String::as_str));
-    }
-
-    fn error_body(&self, registry: usize, body: &[u8]) -> ErrorBody {
-        let mut e = ErrorBody::parse(body);
-        self.scrub(registry, &mut e);
-        e
-    }
 
     fn on_fetch_response(&mut self, flow: &mut Flow, response: &Response<'_>) {
         let State::AwaitFetch { fetch, grant, .. } = flow.state else {
@@ -984,10 +1075,7 @@ impl Authenticator {
             };
             return match request {
                 Ok(request) => self.await_fetch(flow, fetch, request, Grant::Get),
-                Err(e) => {
-                    self.end_fetch(fetch, Some(e.clone()));
-                    Self::fail(flow, e);
-                }
+                Err(e) => self.fail_fetch(flow, fetch, e),
             };
         }
         // Only an error names the realm: no copy of it on the way to a token.
@@ -1004,7 +1092,7 @@ impl Authenticator {
                 error,
             },
             None => {
-                let body = self.error_body(flow.registry, response.body);
+                let body = ErrorBody::parse_raw(response.body);
                 let anonymous = self
                     .cred(flow.registry)
                     .map_or(true, |c| c.creds.is_anonymous())
@@ -1028,13 +1116,20 @@ impl Authenticator {
             }
         };
         // A refresh token the realm refused is dead; the next attempt uses the credentials.
+        // (The flow sent it: it stays in the flow's record, and the error is scrubbed of it.)
         if grant == Grant::PostRefresh {
             if let Some(r) = self.registries.get_mut(flow.registry) {
                 r.refresh_token = None;
             }
         }
+        self.fail_fetch(flow, fetch, error);
+    }
+
+    /// Fails the flow that made a fetch, and the flows that waited for it, the same way.
+    fn fail_fetch(&mut self, flow: &mut Flow, fetch: u64, error: Error) {
+        let error = self.cleaned(flow, error);
         self.end_fetch(fetch, Some(error.clone()));
-        Self::fail(flow, error);
+        flow.state = State::Finished(Action::Failed(error));
     }
 
     fn accept_token(&mut self, flow: &mut Flow, fetch: u64, t: &TokenResponse) {
@@ -1043,10 +1138,9 @@ impl Authenticator {
                 realm: String::new(),
                 error: TokenError::UnsafeToken { field: "token" },
             };
-            self.end_fetch(fetch, Some(error.clone()));
-            return Self::fail(flow, error);
+            return self.fail_fetch(flow, fetch, error);
         };
-        let now = self.clock.last_ms;
+        let now = self.clock.now_ms();
         let (scopes, opaque) = self
             .fetches
             .iter()
@@ -1126,7 +1220,7 @@ impl Authenticator {
 
     fn redirect(&mut self, flow: &mut Flow, status: u16, location: &[u8]) {
         if flow.redirects >= self.config.max_redirects {
-            return Self::fail(flow, Error::LimitExceeded(LimitKind::Redirects));
+            return self.fail(flow, Error::LimitExceeded(LimitKind::Redirects));
         }
         let target = core::str::from_utf8(location)
             .map_err(|_| crate::url::UrlError::InvalidCharacter)
@@ -1138,7 +1232,7 @@ impl Authenticator {
         let (origin, path_start, url) = match target {
             Ok(t) => t,
             Err(error) => {
-                return Self::fail(
+                return self.fail(
                     flow,
                     Error::InvalidUrl {
                         role: UrlRole::Location,
@@ -1173,9 +1267,9 @@ impl Authenticator {
         };
         let chosen = match chosen {
             Ok(c) => c,
-            Err(e) => return Self::fail(flow, e),
+            Err(e) => return self.fail(flow, e),
         };
-        let mut body = self.error_body(flow.registry, response.body);
+        let mut body = ErrorBody::parse_raw(response.body);
         let registry = self.registry_name(flow.registry);
         let has_basic = self.cred(flow.registry).is_some_and(|c| c.basic.is_some());
         match chosen {
@@ -1186,7 +1280,7 @@ impl Authenticator {
                     Self::retry(flow);
                 }
                 Sent::Bearer { .. } if !has_basic => {
-                    Self::fail(flow, Error::CredentialsRequired { registry });
+                    self.fail(flow, Error::CredentialsRequired { registry });
                 }
                 Sent::Nothing if has_basic => {
                     if let Some(r) = self.registries.get_mut(flow.registry) {
@@ -1198,9 +1292,9 @@ impl Authenticator {
                     if let Some(r) = self.registries.get_mut(flow.registry) {
                         r.known = Some(Known::Basic);
                     }
-                    Self::fail(flow, Error::CredentialsRequired { registry });
+                    self.fail(flow, Error::CredentialsRequired { registry });
                 }
-                _ => Self::fail(
+                _ => self.fail(
                     flow,
                     Error::CredentialsRejected {
                         by: registry,
@@ -1217,19 +1311,17 @@ impl Authenticator {
                 description,
             } => {
                 let Some(reg) = self.registries.get_mut(flow.registry) else {
-                    return Self::fail(flow, Error::UnknownFlow);
+                    return self.fail(flow, Error::UnknownFlow);
                 };
                 if let Err(e) = check_realm(&realm, &reg.origin, self.config.allow_insecure) {
-                    return Self::fail(flow, e);
+                    return self.fail(flow, e);
                 }
                 let known = Known::Bearer { realm, service };
                 if reg.known.as_ref() != Some(&known) {
                     reg.known = Some(known);
                 }
                 if body.is_empty() {
-                    body.error = error.as_deref().map(clip);
-                    body.error_description = description.as_deref().map(clip);
-                    self.scrub(flow.registry, &mut body);
+                    body = ErrorBody::from_challenge(error.clone(), description);
                 }
                 let mut named = ScopeSet::new();
                 let mut opaque = Vec::new();
@@ -1273,7 +1365,7 @@ impl Authenticator {
                 add_opaque(flow, &opaque);
                 Self::retry(flow);
             }
-            Sent::Basic | Sent::RegistryToken => Self::fail(
+            Sent::Basic | Sent::RegistryToken => self.fail(
                 flow,
                 Error::CredentialsRejected {
                     by: registry,
@@ -1303,7 +1395,7 @@ impl Authenticator {
                         scope.push(' ');
                         scope.push_str(o);
                     }
-                    return Self::fail(
+                    return self.fail(
                         flow,
                         Error::InsufficientScope {
                             registry,
@@ -1321,7 +1413,7 @@ impl Authenticator {
             }
             Sent::Bearer { token, fresh } => {
                 if fresh || flow.stale_retried {
-                    return Self::fail(flow, Error::TokenRejected { registry, body });
+                    return self.fail(flow, Error::TokenRejected { registry, body });
                 }
                 // A cached token went stale (expired early, revoked): drop it, fetch once more.
                 self.tokens.retain(|t| t.id != token);

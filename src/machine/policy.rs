@@ -12,9 +12,10 @@
 //!   (containerd CVE-2020-15157); a redirect to another origin carries no `Authorization`
 //!   (oras-go GHSA-vh4v-2xq2-g5cg). Those two rules are structural, in the flow code.
 
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 
 use crate::error::{Error, PolicyError, UrlRole};
+use crate::server_text::clip;
 use crate::url::{Origin, Scheme, UrlError, UrlParts};
 
 /// Checks a realm named by `registry`'s challenge and returns its origin.
@@ -51,15 +52,6 @@ pub(crate) fn check_registry(registry: &Origin, allow_insecure: bool) -> Result<
         .into());
     }
     Ok(())
-}
-
-/// Realms come from the peer: keep error messages one line and short.
-fn clip(s: &str) -> String {
-    let mut out: String = s.chars().take(200).filter(|c| !c.is_control()).collect();
-    if s.len() > out.len() {
-        out.push_str("...");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -30,33 +30,3 @@ fn registry_keys_drop_scheme_path_case_and_default_ports() {
         assert_eq!(normalise(hub), "docker.io");
     }
 }
-
-#[test]
-fn clock_is_monotonic_and_starts_at_the_first_instant() {
-    let mut c = Clock {
-        #[cfg(feature = "std")]
-        epoch: None,
-        last_ms: 0,
-    };
-    assert_eq!(
-        c.tick(Now::Elapsed(core::time::Duration::from_secs(5))),
-        5000
-    );
-    assert_eq!(
-        c.tick(Now::Elapsed(core::time::Duration::from_secs(1))),
-        5000
-    );
-    #[cfg(feature = "std")]
-    {
-        let mut c = Clock {
-            epoch: None,
-            last_ms: 0,
-        };
-        let t0 = std::time::Instant::now();
-        assert_eq!(c.tick(Now::Instant(t0)), 0);
-        assert_eq!(
-            c.tick(Now::Instant(t0 + core::time::Duration::from_millis(1500))),
-            1500
-        );
-    }
-}

@@ -1,0 +1,168 @@
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::*;
+
+fn scrubber(secrets: &[&str]) -> Scrubber {
+    let mut s = Scrubber::default();
+    for secret in secrets {
+        s.add(secret);
+    }
+    s
+}
+
+/// Every prefix of `secret` at least `min` bytes long that `shown` holds, case-insensitively.
+fn prefixes_in(shown: &str, secret: &str, min: usize) -> Vec<String> {
+    let lower = shown.to_ascii_lowercase();
+    (min..=secret.len())
+        .filter_map(|n| secret.get(..n))
+        .filter(|p| lower.contains(&p.to_ascii_lowercase()))
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_secret_straddling_the_clip_leaves_no_part_behind() {
+    let password = "Aq9-Zx81-Lm27-Pp0q-Rr4t-Uu8w-Kk3e-Nn6b-X";
+    assert_eq!(password.len(), 40);
+    // Wherever the echo lands relative to the cut, not one of its characters is shown.
+    for filler in 150..=MAX_TEXT + 5 {
+        let raw = format!("{}{password} and more text after it", "f".repeat(filler));
+        let shown = scrubber(&[password]).clean(&raw);
+        assert!(
+            prefixes_in(&shown, password, 2).is_empty(),
+            "filler {filler}: {shown}"
+        );
+        assert!(!shown.contains("Aq9"), "filler {filler}: {shown}");
+        assert!(shown.chars().count() <= MAX_TEXT + CLIP_MARK.len());
+    }
+}
+
+#[test]
+fn a_server_prefix_of_a_secret_is_cut_at_the_clip() {
+    // The server itself echoed only the start of the secret, right where the clip falls.
+    let secret = "s3cr3t-value-0123456789";
+    let echoed = &secret[..secret.len() - 1];
+    for keep in 1..echoed.len() {
+        let raw = format!("{}{echoed} and on", "x".repeat(MAX_TEXT - keep));
+        let shown = scrubber(&[secret]).clean(&raw);
+        assert!(shown.ends_with("..."), "{shown}");
+        assert!(prefixes_in(&shown, secret, 2).is_empty(), "{keep}: {shown}");
+    }
+}
+
+#[test]
+fn control_bytes_inside_a_secret_do_not_hide_it() {
+    // The fuzz finding: `rg3-SECRE\0T-x` printed as `rg3-SECRET-x`.
+    let shown = scrubber(&["rg3-SECRET-x"]).clean("MMMMMM\u{fffd}7\u{fffd}rg3-SECRE\0T-x-%..");
+    assert_eq!(shown, "MMMMMM\u{fffd}7\u{fffd}<redacted>-%..");
+    let shown = scrubber(&["rg3-SECRET-x"]).clean("a rg3-\u{200b}SEC\u{202e}RET\u{7f}-x b");
+    assert_eq!(shown, "a <redacted> b");
+}
+
+#[test]
+fn whitespace_inside_a_secret_is_normalised_on_both_sides() {
+    let secret = "two  words\tand a tab";
+    let shown = scrubber(&[secret]).clean("said: two words and\n a   tab!");
+    assert_eq!(shown, "said: <redacted>!");
+}
+
+#[test]
+fn every_encoding_of_a_secret_is_scrubbed() {
+    let password = "p@ss w0rd!";
+    let s = &mut scrubber(&[password]);
+    assert_eq!(
+        s.clean("password=p%40ss%20w0rd%21&x=1"),
+        "password=<redacted>&x=1"
+    );
+    assert_eq!(
+        s.clean("password=p%40ss+w0rd%21&x=1"),
+        "password=<redacted>&x=1"
+    );
+    assert_eq!(s.clean("password=p%40ss%20w0rd%21"), "password=<redacted>");
+    // Hex digits in lower case, and the plain form.
+    assert_eq!(
+        s.clean("pw p%40ss%20w0rd%21 / p%40ss%20w0rd%21"),
+        "pw <redacted> / <redacted>"
+    );
+    assert_eq!(s.clean("got P@SS W0RD! back"), "got <redacted> back");
+    assert_eq!(
+        s.clean("lower p%40ss%20w0rd%21 and plain p@ss w0rd!"),
+        "lower <redacted> and plain <redacted>"
+    );
+}
+
+#[test]
+fn overlapping_secrets_are_cut_as_one() {
+    let s = &mut scrubber(&["abcd1234", "1234wxyz"]);
+    assert_eq!(s.clean("[abcd1234wxyz]"), "[<redacted>]");
+    assert_eq!(s.clean("[1234wxyz abcd1234]"), "[<redacted> <redacted>]");
+}
+
+#[test]
+fn a_short_secret_drops_the_whole_text() {
+    let s = &mut scrubber(&["pw1"]);
+    assert_eq!(s.clean("the password pw1 is wrong"), "<redacted>");
+    assert_eq!(s.clean("nothing secret here"), "nothing secret here");
+}
+
+#[test]
+fn text_without_secrets_is_normalised_and_clipped() {
+    assert_eq!(clip("  a\r\n\tb\0c  "), "a bc");
+    let long = "y".repeat(MAX_TEXT + 1);
+    let shown = clip(&long);
+    assert_eq!(shown, format!("{}...", "y".repeat(MAX_TEXT)));
+    assert_eq!(clip(&"z".repeat(MAX_TEXT)), "z".repeat(MAX_TEXT));
+    // Characters, not bytes.
+    assert_eq!(clip(&"é".repeat(MAX_TEXT)), "é".repeat(MAX_TEXT));
+}
+
+#[test]
+fn a_redaction_marker_is_never_cut_in_half() {
+    let secret = "0123456789abcdef";
+    for filler in MAX_TEXT - 12..MAX_TEXT {
+        let raw = format!("{}{secret} tail", "q".repeat(filler));
+        let shown = scrubber(&[secret]).clean(&raw);
+        let body = shown.strip_suffix("...").unwrap_or(&shown);
+        assert_eq!(
+            body.matches('<').count(),
+            body.matches(REDACTED).count(),
+            "{filler}: {shown}"
+        );
+    }
+}
+
+#[test]
+fn rescrub_finds_secrets_learned_later_and_keeps_the_clip_mark() {
+    let late = "late-secret-42";
+    let shown = clip(&format!("early text {late} {}", "w".repeat(300)));
+    assert!(shown.contains(late) && shown.ends_with("..."));
+    let mut again = shown.clone();
+    scrubber(&[late]).rescrub(&mut again);
+    assert!(!again.contains(late), "{again}");
+    assert!(again.starts_with("early text <redacted> ww") && again.ends_with("w..."));
+    // A clipped text that ends in the start of a secret learned later loses that start.
+    let mut partial = format!("{}late-sec...", "v".repeat(20));
+    scrubber(&[late]).rescrub(&mut partial);
+    assert_eq!(partial, format!("{}...", "v".repeat(20)));
+    // Without a clip mark, the end is the server's own: kept.
+    let mut whole = String::from("ends with late-sec");
+    scrubber(&[late]).rescrub(&mut whole);
+    assert_eq!(whole, "ends with late-sec");
+}
+
+#[test]
+fn many_secrets_scrub_in_one_pass() {
+    let secrets: Vec<String> = (0..5_000).map(|i| format!("tok-{i:05}-zz")).collect();
+    let mut s = Scrubber::default();
+    for t in &secrets {
+        s.add(t);
+    }
+    let raw = format!("a tok-04999-zz b tok-00000-zz c {}", "n".repeat(60_000));
+    let shown = s.clean(&raw);
+    assert!(
+        shown.starts_with("a <redacted> b <redacted> c nnn"),
+        "{shown}"
+    );
+}

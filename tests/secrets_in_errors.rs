@@ -1,0 +1,237 @@
+//! Invariant 5, server text: an error never shows a secret the machine holds or the flow put
+//! on the wire, in any encoding, nor any part of one that a clip left behind; and the server
+//! text is normalised before it is scrubbed, so control bytes cannot hide a secret.
+
+mod support;
+
+use std::collections::VecDeque;
+
+use registry_auth::{Action, Authenticator, Config, Credentials, Request, Response};
+use support::{drive, resp, run, secs, Canned};
+
+const REG: &str = "https://registry.example.com";
+const REALM_CHALLENGE: &str =
+    r#"Bearer realm="https://auth.example.com/token",service="registry.example.com""#;
+
+fn manifest(repo: &str) -> String {
+    format!("{REG}/v2/{repo}/manifests/1")
+}
+
+/// Drives a GET of the registry's `team/app` manifest through `responses`, and returns the
+/// message the flow fails with.
+fn failed_get(auth: &mut Authenticator, responses: Vec<Canned>) -> String {
+    let url = manifest("team/app");
+    let lines = run(auth, Request::get(&url), &url, secs(1), responses);
+    failure(&lines).to_string()
+}
+
+/// The message of the flow's last line, which must be a failure.
+fn failure(lines: &[String]) -> &str {
+    let last = lines.last().expect("a transcript");
+    last.strip_prefix("failed: ")
+        .unwrap_or_else(|| panic!("the flow should fail: {lines:#?}"))
+}
+
+/// Every prefix of `secret` at least `min` bytes long that `shown` holds.
+fn prefixes_shown(shown: &str, secret: &str, min: usize) -> Vec<String> {
+    (min..=secret.len())
+        .map(|n| &secret[..n])
+        .filter(|p| shown.contains(p))
+        .map(String::from)
+        .collect()
+}
+
+fn json_error(description: &str) -> String {
+    serde_json::json!({ "error": "invalid_grant", "error_description": description }).to_string()
+}
+
+#[test]
+fn a_secret_echoed_past_the_clip_point_leaves_no_prefix() {
+    // Before: text was clipped to 200 characters first, then scrubbed, so a 40-character
+    // password after 160 characters of filler printed 39 of its characters.
+    let password = "Zq7-Lk2-Wm9-Rr4-Pp1-Xx8-Nn3-Bb6-Cc5-Dd0!";
+    assert_eq!(password.len(), 40);
+    for filler in [150, 160, 170, 185, 199] {
+        let mut auth = Authenticator::new(Config::default());
+        auth.set_credentials(
+            "registry.example.com",
+            Credentials::basic("alice", password),
+        );
+        let body = json_error(&format!("{}{password} was wrong", "f".repeat(filler)));
+        let shown = failed_get(
+            &mut auth,
+            vec![resp(401).challenge(REALM_CHALLENGE), resp(401).body(&body)],
+        );
+        assert!(
+            prefixes_shown(&shown, password, 3).is_empty(),
+            "filler {filler}: {shown}"
+        );
+    }
+}
+
+#[test]
+fn a_control_byte_inside_another_registrys_secret_does_not_hide_it() {
+    // The fuzz finding machine-secret-in-error.bin: a realm's `error_description` held a
+    // registry token of another registry, split by a NUL byte. The text lost the NUL after
+    // (or without) scrubbing, and the token came out whole.
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "other.example.com",
+        Credentials::registry_token("rg3-SECRET-x"),
+    );
+    let body = json_error("MMMMMM\u{fffd}7\u{fffd}rg3-SECRE\u{0}T-x-%..");
+    let shown = failed_get(
+        &mut auth,
+        vec![resp(401).challenge(REALM_CHALLENGE), resp(400).body(&body)],
+    );
+    assert_eq!(
+        shown,
+        "token request to https://auth.example.com/token failed: 400 invalid_grant: \
+         MMMMMM\u{fffd}7\u{fffd}<redacted>-%.."
+    );
+}
+
+#[test]
+fn every_encoding_the_realm_was_sent_is_scrubbed() {
+    // The realm echoes the OAuth2 form it was sent, percent-encoded, and the Basic value of a
+    // GET, and the password with `+` for its space.
+    let password = "p@ss w0rd!";
+    let basic = "YWxpY2U6cEBzcyB3MHJkIQ=="; // base64("alice:p@ss w0rd!")
+    for echo in [
+        "grant_type=password&username=alice&password=p%40ss%20w0rd%21&client_id=x",
+        "password=p%40ss+w0rd%21",
+        "lower hex p%40ss%20w0rd%21",
+        "header Basic YWxpY2U6cEBzcyB3MHJkIQ==",
+        "query YWxpY2U6cEBzcyB3MHJkIQ%3D%3D",
+    ] {
+        let mut auth = Authenticator::new(Config::default().password_grant(true));
+        auth.set_credentials(
+            "registry.example.com",
+            Credentials::basic("alice", password),
+        );
+        let shown = failed_get(
+            &mut auth,
+            vec![
+                resp(401).challenge(REALM_CHALLENGE),
+                resp(403).body(&json_error(echo)),
+            ],
+        );
+        for form in [password, "p%40ss", "p@ss", basic, "YWxpY2U6cEBz"] {
+            assert!(!shown.contains(form), "{echo:?} shows {form:?}: {shown}");
+        }
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+}
+
+/// Drives a flow to its `Send` with the cached token, then lets `meanwhile` act on the
+/// authenticator before the registry's 401 echoes the token.
+fn token_echoed_after(meanwhile: impl FnOnce(&mut Authenticator)) -> String {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "s3cret-pw"),
+    );
+    let url = manifest("team/app");
+    // Warm the cache.
+    let lines = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(1),
+        vec![
+            resp(401).challenge(REALM_CHALLENGE),
+            Canned::token("tok-ABCDEFGH-1234", 300),
+            resp(200),
+        ],
+    );
+    assert_eq!(lines.last().map(String::as_str), Some("done"));
+    let id = auth.start(Request::get(&url), secs(2)).unwrap();
+    let Action::Send(send) = auth.poll(id) else {
+        panic!("a cached token is sent at once")
+    };
+    assert_eq!(
+        send.authorization().map(|a| a.expose()),
+        Some("Bearer tok-ABCDEFGH-1234")
+    );
+    meanwhile(&mut auth);
+    // The registry refuses the token and quotes it; the fresh token it gets next is refused
+    // too, so the flow fails with the registry's words.
+    let body = r#"{"errors":[{"code":"UNAUTHORIZED","message":"token tok-ABCDEFGH-1234 and Basic YWxpY2U6czNjcmV0LXB3 and s3cret-pw refused"}]}"#;
+    let challenge = format!("{REALM_CHALLENGE},error=\"invalid_token\"");
+    let h = [("WWW-Authenticate", challenge.as_bytes())];
+    auth.handle_response(
+        id,
+        Response::new(401).headers(&h).body(body.as_bytes()),
+        secs(2),
+    )
+    .unwrap();
+    let mut script: VecDeque<Canned> = vec![
+        Canned::token("tok-SECOND-5678", 300),
+        resp(401).challenge(&challenge).body(body),
+    ]
+    .into();
+    let lines = drive(&mut auth, id, &url, "GET", secs(2), &mut script);
+    assert!(script.is_empty(), "{lines:#?}");
+    failure(&lines).to_string()
+}
+
+#[test]
+fn a_token_the_cache_dropped_while_its_request_was_out_is_still_scrubbed() {
+    // The flow sent the cached token; alice's password and Basic value were sent by an
+    // earlier flow, so they are scrubbed only while the machine still holds them.
+    let alice = ["YWxpY2U6czNjcmV0LXB3", "s3cret-pw"];
+    type Change = fn(&mut Authenticator);
+    let changes: [(&str, Change, bool); 4] = [
+        ("nothing", |_| {}, true),
+        ("clear_tokens", |a| a.clear_tokens(), true),
+        (
+            "set_credentials",
+            |a| {
+                a.set_credentials(
+                    "registry.example.com",
+                    Credentials::basic("bob", "other-pw"),
+                )
+            },
+            false,
+        ),
+        (
+            "remove_credentials",
+            |a| a.remove_credentials("registry.example.com"),
+            false,
+        ),
+    ];
+    for (what, change, alice_held) in changes {
+        let shown = token_echoed_after(change);
+        assert!(!shown.contains("tok-ABCD"), "after {what}: {shown}");
+        assert!(
+            shown.contains("token <redacted> and"),
+            "after {what}: {shown}"
+        );
+        if alice_held {
+            for secret in alice {
+                assert!(!shown.contains(secret), "after {what}: {shown}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_refresh_token_the_realm_refused_is_scrubbed_from_the_error() {
+    // The refused refresh token is dropped from the registry's state at once; the error that
+    // reports the refusal still scrubs it, because the flow sent it.
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::identity_token("idt-0123456789"),
+    );
+    let body = json_error("refresh_token=idt-0123456789 is revoked");
+    let shown = failed_get(
+        &mut auth,
+        vec![resp(401).challenge(REALM_CHALLENGE), resp(403).body(&body)],
+    );
+    assert!(!shown.contains("idt-0123"), "{shown}");
+    assert!(
+        shown.contains("refresh_token=<redacted> is revoked"),
+        "{shown}"
+    );
+}
