@@ -166,3 +166,96 @@ fn many_secrets_scrub_in_one_pass() {
         "{shown}"
     );
 }
+
+mod properties {
+    use super::*;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    /// Secrets as users have them: visible ASCII and spaces (no `<` or `>`, which the
+    /// redaction marker itself is made of).
+    fn secret() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9!@#$%&*+/=:;?_~. -]{1,40}"
+    }
+
+    /// How a server may echo a secret: as is, percent- or form-encoded, in another case,
+    /// with control or invisible characters pushed into it.
+    fn echo(secret: String, how: u8, noise: Vec<(usize, char)>) -> String {
+        let mut form = String::new();
+        match how % 4 {
+            0 => form.push_str(&secret),
+            1 => percent_encode(&mut form, &secret, false),
+            2 => percent_encode(&mut form, &secret, true),
+            _ => form = secret.to_ascii_uppercase(),
+        }
+        let mut chars: Vec<char> = form.chars().collect();
+        for (at, c) in noise {
+            chars.insert(at % (chars.len() + 1), c);
+        }
+        chars.into_iter().collect()
+    }
+
+    fn noise() -> impl Strategy<Value = Vec<(usize, char)>> {
+        prop::collection::vec(
+            (any::<usize>(), prop::sample::select(vec!['\0', '\u{7}', '\u{200b}', '\u{202e}', '\u{feff}', '\u{ad}'])),
+            0..3,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever surrounds them and wherever the clip falls, no echoed secret, and no start
+        /// of one at the clip, is shown; and the shown text stays within the clip length.
+        #[test]
+        fn no_secret_or_start_of_one_survives(
+            secrets in prop::collection::vec(secret(), 1..4),
+            pieces in prop::collection::vec(
+                (any::<bool>(), "\\PC{0,60}", any::<usize>(), any::<u8>(), noise()),
+                1..10,
+            ),
+        ) {
+            let mut raw = String::new();
+            for (is_secret, filler, which, how, noise) in pieces {
+                if is_secret {
+                    let s = secrets[which % secrets.len()].clone();
+                    raw.push_str(&echo(s, how, noise));
+                } else {
+                    raw.push_str(&filler);
+                }
+            }
+            let mut scrubber = Scrubber::default();
+            for s in &secrets {
+                scrubber.add(s);
+            }
+            let shown = scrubber.clean(&raw);
+            prop_assert!(shown.chars().count() <= MAX_TEXT + CLIP_MARK.len());
+            let lower = shown.to_ascii_lowercase();
+            let body = lower.strip_suffix(CLIP_MARK);
+            for s in &secrets {
+                let mut forms = vec![s.clone()];
+                let mut e = String::new();
+                percent_encode(&mut e, s, false);
+                forms.push(e.clone());
+                e.clear();
+                percent_encode(&mut e, s, true);
+                forms.push(e);
+                for form in forms {
+                    let form = normalise(&form).to_ascii_lowercase();
+                    if form.len() < MIN_SCRUB_LEN {
+                        continue;
+                    }
+                    prop_assert!(!lower.contains(&form), "{form:?} in {shown:?}");
+                    if let Some(body) = body {
+                        for n in 1..form.len() {
+                            prop_assert!(
+                                !body.ends_with(&form[..n]),
+                                "{:?} before the clip in {shown:?}", &form[..n]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
