@@ -197,7 +197,12 @@ mod properties {
 
     fn noise() -> impl Strategy<Value = Vec<(usize, char)>> {
         prop::collection::vec(
-            (any::<usize>(), prop::sample::select(vec!['\0', '\u{7}', '\u{200b}', '\u{202e}', '\u{feff}', '\u{ad}'])),
+            (
+                any::<usize>(),
+                prop::sample::select(vec![
+                    '\0', '\u{7}', '\u{200b}', '\u{202e}', '\u{feff}', '\u{ad}',
+                ]),
+            ),
             0..3,
         )
     }
