@@ -418,10 +418,10 @@ fn load_docker_config(
 ) -> Result<Option<DockerConfig>, String> {
     match explicit {
         Some(path) => match host::load_config_from([path.clone()]) {
-            Ok(Some((_paths, config))) => Ok(Some(config)),
+            Ok(loaded) if !loaded.is_empty() => Ok(Some(loaded.into_config())),
             // The loader skips missing files, which is right for the search, not for a path
             // the user named.
-            Ok(None) => Err(format!(
+            Ok(_) => Err(format!(
                 "--docker-config: cannot read docker config {}: no such file",
                 path.display()
             )),
@@ -429,7 +429,8 @@ fn load_docker_config(
         },
         None if !discover => Ok(None),
         None => match host::load_config() {
-            Ok(found) => Ok(found.map(|(_, config)| config)),
+            Ok(loaded) if loaded.is_empty() => Ok(None),
+            Ok(loaded) => Ok(Some(loaded.into_config())),
             Err(e) => {
                 // A stale file the user did not point at should not stop a public pull.
                 eprintln!("warning: {e}; continuing without it");

@@ -29,7 +29,7 @@
 //! assert_eq!(config.lookup("quay.io"), Lookup::Anonymous);
 //! // Secrets never print.
 //! assert!(!format!("{config:?}").contains("s3cret"));
-//! # Ok::<(), registry_auth::docker_config::ConfigError>(())
+//! # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
 //! ```
 //!
 //! # Registry names
@@ -83,24 +83,24 @@ const AUTH_BASE64: GeneralPurpose = GeneralPurpose::new(
 /// a value: the values are passwords and tokens.
 ///
 /// ```
-/// use registry_auth::docker_config::{ConfigErrorKind, DockerConfig};
+/// use registry_auth::docker_config::{DockerConfigErrorKind, DockerConfig};
 ///
 /// let e = DockerConfig::parse(br#"{"auths":{"r.example.com":{"auth":"not base64!"}}}"#).unwrap_err();
-/// assert_eq!(e.kind(), &ConfigErrorKind::BadBase64);
+/// assert_eq!(e.kind(), &DockerConfigErrorKind::BadBase64);
 /// assert_eq!((e.key(), e.field()), (Some("r.example.com"), "auth"));
 /// assert_eq!(e.to_string(), r#"docker config: field `auth` of auths entry "r.example.com" is not valid base64"#);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
+pub struct DockerConfigError {
     key: Option<String>,
     field: &'static str,
-    kind: ConfigErrorKind,
+    kind: DockerConfigErrorKind,
 }
 
 /// What is wrong with a config file.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfigErrorKind {
+pub enum DockerConfigErrorKind {
     /// The bytes are not JSON, or the top level is not an object.
     NotJson {
         /// serde_json's description, with line and column (it never quotes the input).
@@ -123,8 +123,8 @@ pub enum ConfigErrorKind {
     BadHelperName,
 }
 
-impl ConfigError {
-    fn new(key: Option<&str>, field: &'static str, kind: ConfigErrorKind) -> Self {
+impl DockerConfigError {
+    fn new(key: Option<&str>, field: &'static str, kind: DockerConfigErrorKind) -> Self {
         let key = key.map(|k| {
             let mut shown: String = k.chars().take(ERROR_ECHO).collect();
             if shown.len() < k.len() {
@@ -132,11 +132,11 @@ impl ConfigError {
             }
             shown
         });
-        ConfigError { key, field, kind }
+        DockerConfigError { key, field, kind }
     }
 
     fn wrong_type(key: Option<&str>, field: &'static str, expected: &'static str) -> Self {
-        ConfigError::new(key, field, ConfigErrorKind::WrongType { expected })
+        DockerConfigError::new(key, field, DockerConfigErrorKind::WrongType { expected })
     }
 
     /// The registry key of the `auths` or `credHelpers` entry at fault, if the error is in one
@@ -152,14 +152,14 @@ impl ConfigError {
     }
 
     /// What is wrong.
-    pub fn kind(&self) -> &ConfigErrorKind {
+    pub fn kind(&self) -> &DockerConfigErrorKind {
         &self.kind
     }
 }
 
-impl fmt::Display for ConfigError {
+impl fmt::Display for DockerConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let ConfigErrorKind::NotJson { reason } = &self.kind {
+        if let DockerConfigErrorKind::NotJson { reason } = &self.kind {
             return write!(f, "docker config is not a json object: {reason}");
         }
         // Debug formatting escapes quotes and control characters in a hostile key.
@@ -173,17 +173,19 @@ impl fmt::Display for ConfigError {
             (None, field) => write!(f, "docker config: field `{field}`")?,
         }
         match &self.kind {
-            ConfigErrorKind::WrongType { expected } => write!(f, " is not a json {expected}"),
-            ConfigErrorKind::BadBase64 => f.write_str(" is not valid base64"),
-            ConfigErrorKind::NotUtf8 => f.write_str(" does not decode to utf-8 text"),
-            ConfigErrorKind::MissingColon => f.write_str(" does not decode to `username:password`"),
-            ConfigErrorKind::BadHelperName => f.write_str(" is not a usable helper name"),
-            ConfigErrorKind::NotJson { .. } => Ok(()),
+            DockerConfigErrorKind::WrongType { expected } => write!(f, " is not a json {expected}"),
+            DockerConfigErrorKind::BadBase64 => f.write_str(" is not valid base64"),
+            DockerConfigErrorKind::NotUtf8 => f.write_str(" does not decode to utf-8 text"),
+            DockerConfigErrorKind::MissingColon => {
+                f.write_str(" does not decode to `username:password`")
+            }
+            DockerConfigErrorKind::BadHelperName => f.write_str(" is not a usable helper name"),
+            DockerConfigErrorKind::NotJson { .. } => Ok(()),
         }
     }
 }
 
-impl core::error::Error for ConfigError {}
+impl core::error::Error for DockerConfigError {}
 
 /// What [`DockerConfig::lookup`] found for a registry.
 #[non_exhaustive]
@@ -254,22 +256,22 @@ fn get_str<'a>(
     obj: &'a Map<String, Json>,
     name: &'static str,
     key: Option<&str>,
-) -> Result<Option<&'a str>, ConfigError> {
+) -> Result<Option<&'a str>, DockerConfigError> {
     match get(obj, name) {
         None => Ok(None),
         Some(Json::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ConfigError::wrong_type(key, name, "string")),
+        Some(_) => Err(DockerConfigError::wrong_type(key, name, "string")),
     }
 }
 
 fn get_object<'a>(
     obj: &'a Map<String, Json>,
     name: &'static str,
-) -> Result<Option<&'a Map<String, Json>>, ConfigError> {
+) -> Result<Option<&'a Map<String, Json>>, DockerConfigError> {
     match get(obj, name) {
         None => Ok(None),
         Some(Json::Object(o)) => Ok(Some(o)),
-        Some(_) => Err(ConfigError::wrong_type(None, name, "object")),
+        Some(_) => Err(DockerConfigError::wrong_type(None, name, "object")),
     }
 }
 
@@ -326,8 +328,8 @@ fn is_docker_hub(normalised_host: &str) -> bool {
     )
 }
 
-fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), ConfigError> {
-    let err = |kind| ConfigError::new(Some(key), "auth", kind);
+fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), DockerConfigError> {
+    let err = |kind| DockerConfigError::new(Some(key), "auth", kind);
     // Go's decoder skips line breaks, which `base64` without `-w0` inserts.
     let compact: Vec<u8> = auth
         .trim()
@@ -336,21 +338,21 @@ fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), ConfigError> {
         .collect();
     let plain = AUTH_BASE64
         .decode(&compact)
-        .map_err(|_| err(ConfigErrorKind::BadBase64))?;
-    let plain = String::from_utf8(plain).map_err(|_| err(ConfigErrorKind::NotUtf8))?;
+        .map_err(|_| err(DockerConfigErrorKind::BadBase64))?;
+    let plain = String::from_utf8(plain).map_err(|_| err(DockerConfigErrorKind::NotUtf8))?;
     // User names cannot hold `:` (RFC 7617), passwords can: split at the first one.
     let (user, password) = plain
         .split_once(':')
-        .ok_or_else(|| err(ConfigErrorKind::MissingColon))?;
+        .ok_or_else(|| err(DockerConfigErrorKind::MissingColon))?;
     Ok((user.to_owned(), Secret::new(password)))
 }
 
-fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, ConfigError> {
+fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, DockerConfigError> {
     let empty = Map::new();
     let obj = match value {
         Json::Object(o) => o,
         Json::Null => &empty,
-        _ => return Err(ConfigError::wrong_type(Some(key), "auths", "object")),
+        _ => return Err(DockerConfigError::wrong_type(Some(key), "auths", "object")),
     };
     let k = Some(key);
     let auth = get_str(obj, "auth", k)?.filter(|a| !a.is_empty());
@@ -405,25 +407,25 @@ impl AuthEntry {
 impl DockerConfig {
     /// Parses the bytes of a `config.json` or `auth.json`.
     ///
-    /// Total: any bytes give a config or a [`ConfigError`]; serde_json bounds nesting depth.
+    /// Total: any bytes give a config or a [`DockerConfigError`]; serde_json bounds nesting depth.
     ///
     /// # Errors
-    /// [`ConfigError`] naming the registry key and the field at fault, never a value.
-    pub fn parse(bytes: &[u8]) -> Result<Self, ConfigError> {
+    /// [`DockerConfigError`] naming the registry key and the field at fault, never a value.
+    pub fn parse(bytes: &[u8]) -> Result<Self, DockerConfigError> {
         let json: Json = serde_json::from_slice(bytes).map_err(|e| {
-            ConfigError::new(
+            DockerConfigError::new(
                 None,
                 "config",
-                ConfigErrorKind::NotJson {
+                DockerConfigErrorKind::NotJson {
                     reason: e.to_string(),
                 },
             )
         })?;
         let Json::Object(root) = json else {
-            return Err(ConfigError::new(
+            return Err(DockerConfigError::new(
                 None,
                 "config",
-                ConfigErrorKind::NotJson {
+                DockerConfigErrorKind::NotJson {
                     reason: "the top level is not an object".into(),
                 },
             ));
@@ -441,10 +443,10 @@ impl DockerConfig {
             None | Some("") => None,
             Some(s) if is_helper_name(s) => Some(s.to_owned()),
             Some(_) => {
-                return Err(ConfigError::new(
+                return Err(DockerConfigError::new(
                     None,
                     "credsStore",
-                    ConfigErrorKind::BadHelperName,
+                    DockerConfigErrorKind::BadHelperName,
                 ))
             }
         };
@@ -457,13 +459,19 @@ impl DockerConfig {
                     Json::String(s) if s.is_empty() => continue,
                     Json::String(s) if is_helper_name(s) => s,
                     Json::String(_) => {
-                        return Err(ConfigError::new(
+                        return Err(DockerConfigError::new(
                             Some(key),
                             "credHelpers",
-                            ConfigErrorKind::BadHelperName,
+                            DockerConfigErrorKind::BadHelperName,
                         ))
                     }
-                    _ => return Err(ConfigError::wrong_type(Some(key), "credHelpers", "string")),
+                    _ => {
+                        return Err(DockerConfigError::wrong_type(
+                            Some(key),
+                            "credHelpers",
+                            "string",
+                        ))
+                    }
                 };
                 cred_helpers.push(HelperEntry {
                     key: key.clone(),
@@ -497,7 +505,7 @@ impl DockerConfig {
     /// assert_eq!(both.lookup("quay.io"), Lookup::Credentials(Credentials::basic("q", "p")));
     /// assert_eq!(both.lookup("ghcr.io"), Lookup::Credentials(Credentials::basic("g", "hub")));
     /// assert_eq!(both.lookup("docker.io"), Lookup::Anonymous);
-    /// # Ok::<(), registry_auth::docker_config::ConfigError>(())
+    /// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
     /// ```
     #[must_use]
     pub fn with_fallback(mut self, lower: DockerConfig) -> Self {

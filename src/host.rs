@@ -11,7 +11,7 @@
 //! use registry_auth::cred_helper::CredentialResolver;
 //! use registry_auth::host::{load_config, resolve_with, HelperRunner};
 //!
-//! let config = load_config()?.map(|(_paths, config)| config).unwrap_or_default();
+//! let config = load_config()?.into_config();
 //! let mut resolver = CredentialResolver::new(config);
 //! let runner = HelperRunner::new(Duration::from_secs(30));
 //! let creds = resolve_with(&mut resolver, &runner, "ghcr.io")?;
@@ -36,7 +36,7 @@ use crate::cred_helper::{
     CredentialResolver, HelperError, HelperRequest, Resolution, MAX_HELPER_OUTPUT,
 };
 use crate::credentials::Credentials;
-use crate::docker_config::{ConfigError, DockerConfig};
+use crate::docker_config::{DockerConfig, DockerConfigError};
 
 /// The largest config file read. Real ones are a few kilobytes; the bound keeps a
 /// `REGISTRY_AUTH_FILE` that points at a device or a huge file from exhausting memory.
@@ -72,7 +72,7 @@ pub enum HostError {
         /// The file.
         path: PathBuf,
         /// What is wrong with it (never a secret).
-        error: ConfigError,
+        error: DockerConfigError,
     },
     /// A credential helper could not be started (typically: not installed on `PATH`).
     Spawn {
@@ -180,17 +180,59 @@ pub fn config_candidates() -> Vec<PathBuf> {
     config_candidates_from(|name| std::env::var_os(name))
 }
 
+/// The config files found and read, and the config they make together.
+///
+/// `Debug` shows the paths, keys, user names and helper names; passwords and tokens print as
+/// `<redacted>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadedConfig {
+    paths: Vec<PathBuf>,
+    config: DockerConfig,
+}
+
+impl LoadedConfig {
+    /// The files read, in the order they are asked; empty when none exists.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.paths
+    }
+
+    /// Whether no config file exists (the config is then empty: anonymous everywhere).
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The files layered in order (see [`DockerConfig::with_fallback`]).
+    pub fn config(&self) -> &DockerConfig {
+        &self.config
+    }
+
+    /// The layered config, for a [`CredentialResolver`].
+    pub fn into_config(self) -> DockerConfig {
+        self.config
+    }
+}
+
 /// Reads every one of [`config_candidates`] that exists and layers them, earlier files first
 /// (see [`DockerConfig::with_fallback`]): a registry gets its answer from the first file that
 /// has one, as with Podman.
 ///
-/// Missing files are skipped; `Ok(None)` when none exists. Otherwise the paths read, in the
-/// order they are asked, and the layered config.
+/// Missing files are skipped; when none exists the result [`is_empty`](LoadedConfig::is_empty)
+/// and its config is empty.
+///
+/// ```no_run
+/// let loaded = registry_auth::host::load_config()?;
+/// for path in loaded.paths() {
+///     eprintln!("credentials from {}", path.display());
+/// }
+/// let config = loaded.into_config();
+/// # let _ = config;
+/// # Ok::<(), registry_auth::host::HostError>(())
+/// ```
 ///
 /// # Errors
 /// [`HostError`] naming the file when an existing one cannot be read, is too large or is not
 /// a valid config.
-pub fn load_config() -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> {
+pub fn load_config() -> Result<LoadedConfig, HostError> {
     load_config_from(config_candidates())
 }
 
@@ -200,8 +242,9 @@ pub fn load_config() -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> 
 /// As [`load_config`].
 pub fn load_config_from(
     candidates: impl IntoIterator<Item = PathBuf>,
-) -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> {
-    let mut found: Option<(Vec<PathBuf>, DockerConfig)> = None;
+) -> Result<LoadedConfig, HostError> {
+    let mut paths = Vec::new();
+    let mut layered: Option<DockerConfig> = None;
     for path in candidates {
         let Some(bytes) = read_bounded(&path)? else {
             continue;
@@ -210,15 +253,16 @@ pub fn load_config_from(
             Ok(config) => config,
             Err(error) => return Err(HostError::ParseConfig { path, error }),
         };
-        found = Some(match found {
-            None => (std::vec![path], config),
-            Some((mut paths, layered)) => {
-                paths.push(path);
-                (paths, layered.with_fallback(config))
-            }
+        paths.push(path);
+        layered = Some(match layered {
+            None => config,
+            Some(upper) => upper.with_fallback(config),
         });
     }
-    Ok(found)
+    Ok(LoadedConfig {
+        paths,
+        config: layered.unwrap_or_default(),
+    })
 }
 
 fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
