@@ -40,7 +40,7 @@ use serde_json::Value as Json;
 
 use crate::credentials::Credentials;
 use crate::docker_config::{normalise as registry_key, DockerConfig, Lookup};
-use crate::secret::Secret;
+use crate::secret::{Secret, WipedJson};
 
 /// The most bytes of standard output a helper's answer may have. A real answer is a user name
 /// and a token of a few kilobytes; a driver should stop keeping output after this many bytes
@@ -222,12 +222,13 @@ fn first_line(bytes: &[u8]) -> String {
 /// Reads a helper's JSON answer.
 fn parse_answer(program: &str, stdout: &[u8]) -> Result<Credentials, HelperError> {
     let err = |kind| HelperError::new(program, kind);
-    let json: Json = serde_json::from_slice(stdout).map_err(|e| {
+    // Wiped on every way out: the parsed answer holds the secret.
+    let json = WipedJson(serde_json::from_slice(stdout).map_err(|e| {
         err(HelperErrorKind::NotJson {
             reason: e.to_string(),
         })
-    })?;
-    let Json::Object(obj) = json else {
+    })?);
+    let Json::Object(obj) = &json.0 else {
         return Err(err(HelperErrorKind::NotJson {
             reason: "the top level is not an object".into(),
         }));

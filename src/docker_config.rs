@@ -56,9 +56,10 @@ use core::fmt;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
+use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
-use crate::secret::Secret;
+use crate::secret::{Secret, WipedJson};
 
 /// The key `docker login` stores Docker Hub under, and the server URL Docker gives credential
 /// helpers for Docker Hub.
@@ -330,21 +331,24 @@ fn is_docker_hub(normalised_host: &str) -> bool {
 
 fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), DockerConfigError> {
     let err = |kind| DockerConfigError::new(Some(key), "auth", kind);
-    // Go's decoder skips line breaks, which `base64` without `-w0` inserts.
-    let compact: Vec<u8> = auth
-        .trim()
-        .bytes()
-        .filter(|b| *b != b'\n' && *b != b'\r')
-        .collect();
-    let plain = AUTH_BASE64
-        .decode(&compact)
-        .map_err(|_| err(DockerConfigErrorKind::BadBase64))?;
-    let plain = String::from_utf8(plain).map_err(|_| err(DockerConfigErrorKind::NotUtf8))?;
-    // User names cannot hold `:` (RFC 7617), passwords can: split at the first one.
-    let (user, password) = plain
-        .split_once(':')
-        .ok_or_else(|| err(DockerConfigErrorKind::MissingColon))?;
-    Ok((user.to_owned(), Secret::new(password)))
+    // Go's decoder skips line breaks, which `base64` without `-w0` inserts. Sized once so that
+    // no reallocation leaves a copy of the secret behind; both buffers are wiped.
+    let auth = auth.trim();
+    let mut compact: Vec<u8> = Vec::with_capacity(auth.len());
+    compact.extend(auth.bytes().filter(|b| *b != b'\n' && *b != b'\r'));
+    let decoded = AUTH_BASE64.decode(&compact);
+    compact.zeroize();
+    let mut plain = decoded.map_err(|_| err(DockerConfigErrorKind::BadBase64))?;
+    let split = match core::str::from_utf8(&plain) {
+        // User names cannot hold `:` (RFC 7617), passwords can: split at the first one.
+        Ok(text) => text
+            .split_once(':')
+            .map(|(user, password)| (user.to_owned(), Secret::new(password)))
+            .ok_or_else(|| err(DockerConfigErrorKind::MissingColon)),
+        Err(_) => Err(err(DockerConfigErrorKind::NotUtf8)),
+    };
+    plain.zeroize();
+    split
 }
 
 fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, DockerConfigError> {
@@ -412,7 +416,8 @@ impl DockerConfig {
     /// # Errors
     /// [`DockerConfigError`] naming the registry key and the field at fault, never a value.
     pub fn parse(bytes: &[u8]) -> Result<Self, DockerConfigError> {
-        let json: Json = serde_json::from_slice(bytes).map_err(|e| {
+        // Wiped on every way out: the parsed file holds every password and token in it.
+        let json = WipedJson(serde_json::from_slice(bytes).map_err(|e| {
             DockerConfigError::new(
                 None,
                 "config",
@@ -420,8 +425,8 @@ impl DockerConfig {
                     reason: e.to_string(),
                 },
             )
-        })?;
-        let Json::Object(root) = json else {
+        })?);
+        let Json::Object(root) = &json.0 else {
             return Err(DockerConfigError::new(
                 None,
                 "config",
@@ -432,13 +437,13 @@ impl DockerConfig {
         };
 
         let mut auths = Vec::new();
-        if let Some(entries) = get_object(&root, "auths")? {
+        if let Some(entries) = get_object(root, "auths")? {
             for (key, value) in entries {
                 auths.push(parse_auth_entry(key, value)?);
             }
         }
 
-        let creds_store = match get_str(&root, "credsStore", None)? {
+        let creds_store = match get_str(root, "credsStore", None)? {
             // Docker treats an empty store name as no store.
             None | Some("") => None,
             Some(s) if is_helper_name(s) => Some(s.to_owned()),
@@ -452,7 +457,7 @@ impl DockerConfig {
         };
 
         let mut cred_helpers = Vec::new();
-        if let Some(entries) = get_object(&root, "credHelpers")? {
+        if let Some(entries) = get_object(root, "credHelpers")? {
             for (key, value) in entries {
                 let helper = match value {
                     Json::Null => continue,

@@ -32,6 +32,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
+use zeroize::Zeroize;
+
 use crate::cred_helper::{
     CredentialResolver, HelperError, HelperRequest, Resolution, MAX_HELPER_OUTPUT,
 };
@@ -246,10 +248,12 @@ pub fn load_config_from(
     let mut paths = Vec::new();
     let mut layered: Option<DockerConfig> = None;
     for path in candidates {
-        let Some(bytes) = read_bounded(&path)? else {
+        let Some(mut bytes) = read_bounded(&path)? else {
             continue;
         };
-        let config = match DockerConfig::parse(&bytes) {
+        let parsed = DockerConfig::parse(&bytes);
+        bytes.zeroize();
+        let config = match parsed {
             Ok(config) => config,
             Err(error) => return Err(HostError::ParseConfig { path, error }),
         };
@@ -275,11 +279,20 @@ fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(read_err(e)),
     };
-    let mut bytes = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
+    // Sized from the file's length, so that reading does not grow the buffer (each move would
+    // leave a copy of the secrets behind); the caller wipes it.
+    let expected = file
+        .metadata()
+        .map_or(0, |m| m.len())
+        .min(MAX_CONFIG_BYTES + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    let read = file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes);
+    if let Err(e) = read {
+        bytes.zeroize();
+        return Err(read_err(e));
+    }
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        bytes.zeroize();
         return Err(HostError::ConfigTooLarge {
             path: path.to_owned(),
         });
@@ -288,8 +301,22 @@ fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
 }
 
 /// What a credential helper did.
+///
+/// Standard output holds the secret: `Debug` shows only how many bytes each stream has, and
+/// both are wiped when the value is dropped (move them out with `std::mem::take` to keep them,
+/// and they are then yours to wipe).
+///
+/// ```
+/// use registry_auth::host::HelperOutput;
+///
+/// let out = HelperOutput::new(Some(0), br#"{"Username":"u","Secret":"hunter2"}"#.to_vec(), Vec::new());
+/// assert_eq!(
+///     format!("{out:?}"),
+///     "HelperOutput { exit_code: Some(0), stdout: <35 bytes redacted>, stderr: <0 bytes redacted>, timed_out: false }"
+/// );
+/// ```
 #[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HelperOutput {
     /// The exit code; `None` when it was killed (by [`HelperRunner`] after the timeout, or by a
     /// signal).
@@ -301,6 +328,49 @@ pub struct HelperOutput {
     pub stderr: Vec<u8>,
     /// Whether the runner killed the helper because it ran past the timeout.
     pub timed_out: bool,
+}
+
+impl HelperOutput {
+    /// What a helper that exited by itself (`exit_code`, `None` for a signal) printed: for a
+    /// driver that runs helpers its own way and hands the result to code written for
+    /// [`HelperRunner::run`].
+    pub fn new(exit_code: Option<i32>, stdout: Vec<u8>, stderr: Vec<u8>) -> Self {
+        HelperOutput {
+            exit_code,
+            stdout,
+            stderr,
+            timed_out: false,
+        }
+    }
+}
+
+/// Prints a stream of a helper as its length only.
+struct Redacted(usize);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes redacted>", self.0)
+    }
+}
+
+impl fmt::Debug for HelperOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HelperOutput")
+            .field("exit_code", &self.exit_code)
+            .field("stdout", &Redacted(self.stdout.len()))
+            .field("stderr", &Redacted(self.stderr.len()))
+            .field("timed_out", &self.timed_out)
+            .finish()
+    }
+}
+
+impl Drop for HelperOutput {
+    /// Wipes both streams: standard output is where the secret is, and a broken helper may
+    /// print it on standard error too.
+    fn drop(&mut self) {
+        self.stdout.zeroize();
+        self.stderr.zeroize();
+    }
 }
 
 /// Runs credential helpers as child processes, with a timeout.
@@ -333,7 +403,9 @@ struct Drain {
 
 impl Drain {
     fn start(mut pipe: impl Read + Send + 'static, limit: usize) -> io::Result<Drain> {
-        let buf = Arc::new(Mutex::new(Vec::new()));
+        // Sized once: a buffer that grew would leave copies of the secret in the blocks it
+        // moved out of.
+        let buf = Arc::new(Mutex::new(Vec::with_capacity(limit)));
         let (tx, done) = mpsc::channel();
         let shared = Arc::clone(&buf);
         thread::Builder::new()
@@ -352,6 +424,7 @@ impl Drain {
                         Err(_) => break,
                     }
                 }
+                chunk.zeroize();
                 let _ = tx.send(());
             })?;
         Ok(Drain { buf, done })
