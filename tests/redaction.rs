@@ -251,6 +251,7 @@ fn token_responses_and_their_errors_print_redacted() {
     // Unusable tokens: the error names the field, never the value.
     for body in [
         format!(r#"{{"token":"{MARKER} with a space"}}"#),
+        format!(r#"{{"token":"{MARKER}","token":"{MARKER}x"}}"#),
         format!(r#"{{"token":"{MARKER}""#),
         format!(r#""{MARKER}""#),
         format!(r#"{{"token":["{MARKER}"]}}"#),

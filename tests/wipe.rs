@@ -12,6 +12,7 @@ use std::cell::Cell;
 use base64::Engine as _;
 use registry_auth::cred_helper::{CredentialResolver, Resolution};
 use registry_auth::docker_config::DockerConfig;
+use registry_auth::token::{TokenLimits, TokenResponse};
 use registry_auth::{Authorization, Credentials, Secret};
 
 const MARKER: &[u8] = b"Wipe-Me-7f3Qz9-Marker";
@@ -201,6 +202,22 @@ fn helper_answers_are_wiped() {
             .unwrap();
         drop(creds);
         drop(resolver);
+    });
+}
+
+#[test]
+fn token_responses_are_wiped() {
+    let m = marker();
+    let bodies = [
+        format!(r#"{{"token":"{m}","access_token":"{m}","refresh_token":"{m}","expires_in":300}}"#),
+        // Refused bodies wipe what they read too.
+        format!(r#"{{"token":"{m}","token":"{m}"}}"#),
+        format!(r#"{{"token":"{m} x","refresh_token":"{m}"}}"#),
+    ];
+    assert_wiped("TokenResponse", || {
+        for body in &bodies {
+            let _ = TokenResponse::parse(body.as_bytes(), &TokenLimits::default());
+        }
     });
 }
 
