@@ -42,6 +42,17 @@
 //! `index.docker.io` and `registry-1.docker.io` all find it, and an entry under any of those
 //! names serves the others.
 //!
+//! # Namespaced keys
+//! Podman's `auth.json` may also key credentials by registry and namespace
+//! (`quay.io/org-a`, `quay.io/org-a/app`; see containers-auth.json(5)): a key written without a
+//! scheme keeps its path as a namespace. Such keys answer only
+//! [`DockerConfig::lookup_repository`], which picks the most specific key that prefixes the
+//! image's repository on `/` boundaries, then the bare registry, and says which key answered
+//! ([`Keyed`]), so that the credentials can be set in the
+//! [`Authenticator`](crate::Authenticator) under that key. [`DockerConfig::lookup`], which knows
+//! no repository, reads only keys that name a registry alone. A key with a scheme is a URL in
+//! Docker's style: its path (`/v1/`) is not a namespace.
+//!
 //! # Field names
 //! Docker and Podman read the file with Go's `encoding/json`, which matches field names without
 //! regard to case and treats `null` as an absent value; so does this parser. Unknown fields are
@@ -207,11 +218,72 @@ pub enum Lookup {
     Anonymous,
 }
 
+/// An answer and the key it was found under: the key to give
+/// [`Authenticator::set_credentials`](crate::Authenticator::set_credentials) with the
+/// credentials, so that they serve the same requests the config meant them for.
+///
+/// The key is the registry's name as [`DockerConfig::lookup`] compares it (host in lower case,
+/// default port dropped, `docker.io` for Docker Hub), followed by `/` and the namespace when a
+/// Podman-style `auths` key for a namespace answered (`quay.io/org-a`).
+///
+/// ```
+/// use registry_auth::docker_config::{DockerConfig, Lookup};
+/// use registry_auth::Credentials;
+///
+/// let config = DockerConfig::parse(br#"{"auths":{"quay.io/org-a":{"auth":"YTpw"}}}"#)?;
+/// let found = config.lookup_repository("Quay.io", "org-a/app");
+/// assert_eq!(found.key(), "quay.io/org-a");
+/// assert_eq!(found.value(), &Lookup::Credentials(Credentials::basic("a", "p")));
+/// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyed<T> {
+    key: String,
+    value: T,
+}
+
+impl<T> Keyed<T> {
+    /// `registry` or `registry/namespace`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The answer.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The answer, without the key.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// The key and the answer.
+    pub fn into_parts(self) -> (String, T) {
+        (self.key, self.value)
+    }
+
+    pub(crate) fn new(key: String, value: T) -> Self {
+        Keyed { key, value }
+    }
+
+    /// The same key with another answer.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Keyed<U> {
+        Keyed {
+            key: self.key,
+            value: f(self.value),
+        }
+    }
+}
+
 /// One `auths` entry, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct AuthEntry {
     key: String,
     registry: String,
+    /// The path of a Podman-style key (`quay.io/org-a` has `org-a`): the entry serves only the
+    /// repositories under it. `None` for a key that names a registry alone.
+    namespace: Option<String>,
     username: String,
     password: Option<Secret>,
     identity_token: Option<Secret>,
@@ -293,6 +365,50 @@ fn host_part(name: &str) -> &str {
     let n = name.trim();
     let n = n.split_once("://").map_or(n, |(_, rest)| rest);
     n.split('/').next().unwrap_or(n)
+}
+
+/// The namespace a key names below its registry, as Podman reads keys: the path of a key
+/// written without a scheme (`quay.io/org-a/` gives `org-a`). A key with a scheme is a URL in
+/// Docker's style (`https://index.docker.io/v1/`), whose path names an API version, not a
+/// namespace.
+fn namespace_part(key: &str) -> Option<&str> {
+    let key = key.trim();
+    if key.contains("://") {
+        return None;
+    }
+    let (_, path) = key.split_once('/')?;
+    Some(path.trim_matches('/')).filter(|p| !p.is_empty())
+}
+
+/// Whether `namespace` is `repository` or one of its parents, on `/` boundaries: `org-a`
+/// covers `org-a` and `org-a/app`, not `org-ab`.
+fn covers(namespace: &str, repository: &str) -> bool {
+    match repository.strip_prefix(namespace) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+/// The key credentials are filed under: the registry's name (see [`normalise`]), then `/` and
+/// the namespace when there is one.
+fn filed_key(registry: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => {
+            let mut key = String::with_capacity(registry.len() + 1 + ns.len());
+            key.push_str(registry);
+            key.push('/');
+            key.push_str(ns);
+            key
+        }
+        None => registry.to_owned(),
+    }
+}
+
+/// The key a caller's name for credentials stands for: `registry[/namespace]` as
+/// [`Keyed::key`] gives it, for any spelling of the registry. A scheme marks a URL, whose path
+/// is ignored.
+pub(crate) fn credential_key(name: &str) -> String {
+    filed_key(&normalise(name), namespace_part(name))
 }
 
 /// The name registries are compared by (and resolver caches keyed by): host in lowercase,
@@ -378,6 +494,7 @@ fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, DockerConfigEr
     Ok(AuthEntry {
         key: key.to_owned(),
         registry: normalise(key),
+        namespace: namespace_part(key).map(str::to_owned),
         username,
         password,
         identity_token,
@@ -551,9 +668,11 @@ impl DockerConfig {
     /// 4. else, or when the entry holds nothing usable: [`Lookup::Anonymous`].
     ///
     /// `registry` may be written in any of the forms keys take (see the module docs on registry
-    /// names). When several `auths` keys name the same registry, the one written exactly as
-    /// `registry` wins, then [`DOCKER_HUB_SERVER`] for Docker Hub, then the plain host, then the
-    /// first in sorted order.
+    /// names); a path in it is ignored. When several `auths` keys name the same registry, the
+    /// one written exactly as `registry` wins, then [`DOCKER_HUB_SERVER`] for Docker Hub, then
+    /// the plain host, then the first in sorted order. Podman-style keys for a namespace
+    /// (`quay.io/org-a`) never answer here: without a repository, which namespace is meant is
+    /// unknown; see [`lookup_repository`](Self::lookup_repository).
     ///
     /// The helper's `server_url` is [`DOCKER_HUB_SERVER`] for Docker Hub; otherwise the
     /// `credHelpers` key's `host[:port]` as written, or for `credsStore` the `host[:port]` of
@@ -572,6 +691,93 @@ impl DockerConfig {
                 },
                 found => return found,
             }
+        }
+    }
+
+    /// Where the credentials for `repository` on `registry` are (`repository` as a reference
+    /// gives it: `library/alpine` for Docker Hub's `alpine`), and the key they are filed under.
+    ///
+    /// As [`lookup`](Self::lookup), except that `auths` keys may name a namespace, as Podman's
+    /// `auth.json` allows (containers-auth.json(5)): among the keys for the registry that hold
+    /// credentials, the one whose namespace is the longest prefix of `repository` on `/`
+    /// boundaries wins (`quay.io/org-a/app`, then `quay.io/org-a`), then the bare registry. A
+    /// `credHelpers` entry or a `credsStore` still answers for the whole registry first, and
+    /// its key is the registry's. A key written with a scheme (`https://quay.io/v1/`) is a URL
+    /// and names the registry alone.
+    ///
+    /// ```
+    /// use registry_auth::docker_config::{DockerConfig, Lookup};
+    /// use registry_auth::Credentials;
+    ///
+    /// let config = DockerConfig::parse(br#"{"auths":{
+    ///     "my-registry.local/foo/bar/image": {"auth":"aW1hZ2U6MQ=="},
+    ///     "my-registry.local/foo": {"auth":"Zm9vOjI="},
+    ///     "my-registry.local": {"auth":"cmVnaXN0cnk6Mw=="}
+    /// }}"#)?;
+    /// let user = |repository: &str| {
+    ///     let found = config.lookup_repository("my-registry.local", repository);
+    ///     match found.value() {
+    ///         Lookup::Credentials(c) => (found.key().to_owned(), c.username().map(str::to_owned)),
+    ///         other => panic!("{other:?}"),
+    ///     }
+    /// };
+    /// assert_eq!(user("foo/bar/image"), ("my-registry.local/foo/bar/image".into(), Some("image".into())));
+    /// assert_eq!(user("foo/bar/other"), ("my-registry.local/foo".into(), Some("foo".into())));
+    /// assert_eq!(user("foobar/image"), ("my-registry.local".into(), Some("registry".into())));
+    /// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
+    /// ```
+    ///
+    /// Files layered with [`with_fallback`](Self::with_fallback) are asked in order, each as a
+    /// whole: the first file with an answer for the repository gives it, as with Podman.
+    pub fn lookup_repository(&self, registry: &str, repository: &str) -> Keyed<Lookup> {
+        let wanted = normalise(registry);
+        let repository = repository.trim_matches('/');
+        let mut config = self;
+        loop {
+            let found = config.lookup_repository_here(registry, &wanted, repository);
+            if found.value != Lookup::Anonymous {
+                return found;
+            }
+            match config.fallback.as_deref() {
+                Some(next) => config = next,
+                None => return Keyed::new(wanted, Lookup::Anonymous),
+            }
+        }
+    }
+
+    /// [`lookup_repository`](Self::lookup_repository) in this file alone.
+    fn lookup_repository_here(
+        &self,
+        registry: &str,
+        wanted: &str,
+        repository: &str,
+    ) -> Keyed<Lookup> {
+        let namespaced = self
+            .auths
+            .iter()
+            .filter(|e| e.registry == wanted)
+            .filter_map(|e| Some((e, e.namespace.as_deref()?)))
+            .filter(|(_, ns)| covers(ns, repository))
+            .filter_map(|(e, ns)| {
+                let c = e.credentials();
+                (!c.is_anonymous()).then_some((ns, c))
+            })
+            // The longest namespace; among keys naming the same one, the first in sorted order.
+            .fold(
+                None,
+                |best: Option<(&str, Credentials)>, (ns, c)| match best {
+                    Some((b, _)) if b.len() >= ns.len() => best,
+                    _ => Some((ns, c)),
+                },
+            );
+        // Helpers answer for the whole registry, before any `auths` entry.
+        let helpers_first =
+            self.creds_store.is_some() || self.cred_helpers.iter().any(|e| e.registry == wanted);
+        match namespaced {
+            Some((ns, c)) if !helpers_first => {
+                Keyed::new(filed_key(wanted, Some(ns)), Lookup::Credentials(c))
+            }
+            _ => Keyed::new(wanted.to_owned(), self.lookup_here(registry, wanted)),
         }
     }
 
@@ -612,7 +818,7 @@ impl DockerConfig {
         match self
             .auths
             .iter()
-            .filter(|e| e.registry == wanted)
+            .filter(|e| e.registry == wanted && e.namespace.is_none())
             .min_by_key(rank)
             .map(AuthEntry::credentials)
         {

@@ -38,7 +38,7 @@ use crate::cred_helper::{
     CredentialResolver, HelperError, HelperRequest, Resolution, MAX_HELPER_OUTPUT,
 };
 use crate::credentials::Credentials;
-use crate::docker_config::{DockerConfig, DockerConfigError};
+use crate::docker_config::{DockerConfig, DockerConfigError, Keyed};
 
 /// The largest config file read. Real ones are a few kilobytes; the bound keeps a
 /// `REGISTRY_AUTH_FILE` that points at a device or a huge file from exhausting memory.
@@ -570,4 +570,45 @@ pub fn resolve_with(
             Ok(resolver.handle_output(&request, out.exit_code, &out.stdout, &out.stderr)?)
         }
     }
+}
+
+/// Resolves `repository` on `registry` with `resolver` (see
+/// [`CredentialResolver::resolve_repository`]), running a helper with `runner` when the config
+/// names one; the answer comes with the key to set it under in the machine.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use registry_auth::cred_helper::CredentialResolver;
+/// use registry_auth::host::{load_config, resolve_repository_with, HelperRunner};
+/// use registry_auth::{Authenticator, Config, Reference};
+///
+/// let image = Reference::parse("quay.io/org-a/app:1.0")?;
+/// let mut resolver = CredentialResolver::new(load_config()?.into_config());
+/// let runner = HelperRunner::new(Duration::from_secs(30));
+/// let found = resolve_repository_with(&mut resolver, &runner, image.registry(), image.repository())?;
+/// let mut auth = Authenticator::new(Config::default());
+/// let (key, creds) = found.into_parts();
+/// auth.set_credentials(&key, creds); // `quay.io/org-a` when that key answered
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`resolve_with`].
+pub fn resolve_repository_with(
+    resolver: &mut CredentialResolver,
+    runner: &HelperRunner,
+    registry: &str,
+    repository: &str,
+) -> Result<Keyed<Credentials>, HostError> {
+    let (key, resolution) = resolver
+        .resolve_repository(registry, repository)
+        .into_parts();
+    let creds = match resolution {
+        Resolution::Ready(c) => c,
+        Resolution::RunHelper(request) => {
+            let out = runner.run(&request)?;
+            resolver.handle_output(&request, out.exit_code, &out.stdout, &out.stderr)?
+        }
+    };
+    Ok(Keyed::new(key, creds))
 }

@@ -53,6 +53,9 @@ const HOLDS_SECRETS: &[&str] = &[
     "DockerConfig",
     "LoadedConfig",
     "Lookup",
+    // An answer with the key it was found under: `Keyed<Lookup>`, `Keyed<Resolution>`,
+    // `Keyed<Credentials>`.
+    "Keyed",
     "Resolution",
     "CredentialResolver",
     "HelperOutput",
@@ -371,7 +374,14 @@ fn docker_configs_lookups_and_their_errors_print_redacted() {
         "d.example.com",
     ] {
         assert_hidden_debug("Lookup", &config.lookup(registry));
+        assert_hidden_debug(
+            "Keyed<Lookup>",
+            &config.lookup_repository(registry, "team/app"),
+        );
     }
+    let namespaced = config.lookup_repository("quay.io", "org-a/app");
+    assert_eq!(namespaced.key(), "quay.io/org-a");
+    assert_hidden_debug("Keyed<Lookup> (namespaced)", &namespaced);
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{MARKER}"));
     for bad in [
         format!(r#"{{"auths":{{"r":{{"auth":"{MARKER}"}}}}}}"#),
@@ -394,6 +404,9 @@ fn credential_resolution_and_helper_errors_print_redacted() {
     let mut resolver = CredentialResolver::new(config);
     let ready = resolver.resolve("b.example.com");
     assert_hidden_debug("Resolution::Ready", &ready);
+    let keyed = resolver.resolve_repository("quay.io", "org-a/app");
+    assert!(matches!(keyed.value(), Resolution::Ready(c) if !c.is_anonymous()));
+    assert_hidden_debug("Keyed<Resolution>", &keyed);
     let Resolution::RunHelper(request) = resolver.resolve("e.example.com") else {
         panic!("expected a helper run")
     };
@@ -445,6 +458,15 @@ fn helper_output_loaded_configs_and_host_errors_print_redacted() {
         panic!("expected a helper run")
     };
     let runner = HelperRunner::new(std::time::Duration::from_secs(10)).with_path(&dir);
+    let keyed = registry_auth::host::resolve_repository_with(
+        &mut CredentialResolver::new(DockerConfig::parse(config_json().as_bytes()).unwrap()),
+        &runner,
+        "e.example.com",
+        "team/app",
+    )
+    .unwrap();
+    assert_eq!(keyed.value(), &Credentials::basic(USER, MARKER));
+    assert_hidden_debug("Keyed<Credentials>", &keyed);
     let out = runner.run(&request).unwrap();
     assert!(out
         .stdout
