@@ -18,6 +18,23 @@
 //! println!("{creds:?}"); // secrets print as <redacted>
 //! # Ok::<(), registry_auth::host::HostError>(())
 //! ```
+//!
+//! # Waiting for a helper with a timeout
+//! The runner polls `Child::try_wait` with short sleeps (1 ms doubling to 25 ms) until the
+//! helper exits or the timeout passes. The crates that wait without polling were weighed and
+//! not taken:
+//! - `wait-timeout` (0.2) installs a process-wide `SIGCHLD` handler the first time it is used,
+//!   which a library should not do behind its caller's back; it panics inside that machinery
+//!   when waiting fails (an `unwrap` on `try_wait`, which fails once another part of the
+//!   program reaps children with `waitpid(-1)`); and it misses exits once a handler installed
+//!   later replaces its own without chaining to it (or sets `SIGCHLD` to `SIG_IGN`), reporting
+//!   a finished helper as timed out.
+//! - `process_control` (5.x) waits without a signal handler, but its latest release (5.2)
+//!   needs Rust 1.83 (our MSRV is 1.81), and it brings a proc-macro crate and about 1,900
+//!   lines for this one wait.
+//!
+//! A helper runs once per registry and takes milliseconds to seconds: a few wake-ups are cheap,
+//! and the loop is portable std code.
 
 use std::borrow::ToOwned;
 use std::ffi::OsString;
