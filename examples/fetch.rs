@@ -213,6 +213,9 @@ struct Target {
     /// Docker Hub, which the config keys by that name or its aliases) or the URL's
     /// `host[:port]`.
     config_name: String,
+    /// An image reference's repository (`library/alpine`), so that a Podman key for a
+    /// namespace (`quay.io/org-a`) serves its images; `None` for a URL.
+    repository: Option<String>,
 }
 
 impl Target {
@@ -227,6 +230,7 @@ impl Target {
             return Ok(Target {
                 url: arg.clone(),
                 config_name: origin(&arg).1.to_owned(),
+                repository: None,
                 given: arg,
             });
         }
@@ -241,6 +245,7 @@ impl Target {
         Ok(Target {
             url: reference.manifest_url(scheme),
             config_name: reference.registry().to_owned(),
+            repository: Some(reference.repository().to_owned()),
             given: arg,
         })
     }
@@ -418,10 +423,10 @@ fn load_docker_config(
 ) -> Result<Option<DockerConfig>, String> {
     match explicit {
         Some(path) => match host::load_config_from([path.clone()]) {
-            Ok(Some((_paths, config))) => Ok(Some(config)),
+            Ok(loaded) if !loaded.is_empty() => Ok(Some(loaded.into_config())),
             // The loader skips missing files, which is right for the search, not for a path
             // the user named.
-            Ok(None) => Err(format!(
+            Ok(_) => Err(format!(
                 "--docker-config: cannot read docker config {}: no such file",
                 path.display()
             )),
@@ -429,7 +434,8 @@ fn load_docker_config(
         },
         None if !discover => Ok(None),
         None => match host::load_config() {
-            Ok(found) => Ok(found.map(|(_, config)| config)),
+            Ok(loaded) if loaded.is_empty() => Ok(None),
+            Ok(loaded) => Ok(Some(loaded.into_config())),
             Err(e) => {
                 // A stale file the user did not point at should not stop a public pull.
                 eprintln!("warning: {e}; continuing without it");
@@ -448,18 +454,35 @@ fn set_config_credentials(
     runner: &HelperRunner,
     targets: &[Target],
 ) {
-    // Keyed by the host the requests go to, since that is how the Authenticator keys
-    // credentials: `registry-1.docker.io` for a Docker Hub reference, whose config entry is
-    // found by `docker.io`.
+    // URLs are keyed by the host the requests go to, since that is how the Authenticator keys
+    // credentials: `registry-1.docker.io` for a Docker Hub URL, whose config entry is found by
+    // `docker.io`. Image references are looked up with their repository, and their credentials
+    // set under the key that answered (`quay.io/org-a` for a Podman key naming a namespace).
     let mut hosts: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut images: BTreeSet<(&str, &str)> = BTreeSet::new();
     for t in targets {
-        hosts.entry(origin(&t.url).1).or_insert(&t.config_name);
+        match &t.repository {
+            Some(repository) => {
+                images.insert((&t.config_name, repository));
+            }
+            None => {
+                hosts.entry(origin(&t.url).1).or_insert(&t.config_name);
+            }
+        }
     }
     let mut resolver = CredentialResolver::new(config);
     // The resolver caches answers but not failures; two hosts of one registry (Docker Hub's
     // aliases, a default port written out) must not run a failing helper twice.
     let mut failed_helpers: Vec<String> = Vec::new();
-    for (host, name) in hosts {
+    let lookups = hosts
+        .into_iter()
+        .map(|(host, name)| (host, name, None))
+        .chain(
+            images
+                .into_iter()
+                .map(|(name, repo)| (name, name, Some(repo))),
+        );
+    for (host, name, repository) in lookups {
         let helper_registry = match resolver.resolve(name) {
             Resolution::RunHelper(request) => Some(request.registry().to_owned()),
             _ => None,
@@ -470,9 +493,17 @@ fn set_config_credentials(
         {
             continue;
         }
-        match host::resolve_with(&mut resolver, runner, name) {
-            Ok(creds) if creds.is_anonymous() => {}
-            Ok(creds) => auth.set_credentials(host, creds),
+        let found = match repository {
+            None => host::resolve_with(&mut resolver, runner, name)
+                .map(|creds| (host.to_owned(), creds)),
+            Some(repository) => {
+                host::resolve_repository_with(&mut resolver, runner, name, repository)
+                    .map(|found| found.into_parts())
+            }
+        };
+        match found {
+            Ok((_, creds)) if creds.is_anonymous() => {}
+            Ok((key, creds)) => auth.set_credentials(&key, creds),
             Err(e) => {
                 // HostError never quotes a helper's standard output, where the secret is. A
                 // warning, not an error: the exit status speaks for the URLs only, and a public

@@ -39,8 +39,10 @@ use core::fmt;
 use serde_json::Value as Json;
 
 use crate::credentials::Credentials;
-use crate::docker_config::{normalise as registry_key, DockerConfig, Lookup};
-use crate::secret::Secret;
+use crate::docker_config::{
+    credential_key, normalise as registry_key, DockerConfig, Keyed, Lookup,
+};
+use crate::secret::{Secret, WipedJson};
 
 /// The most bytes of standard output a helper's answer may have. A real answer is a user name
 /// and a token of a few kilobytes; a driver should stop keeping output after this many bytes
@@ -92,7 +94,9 @@ impl HelperRequest {
         &self.server_url
     }
 
-    /// The registry the answer is for, normalised (`docker.io` for Docker Hub).
+    /// The registry the answer is for, normalised (`docker.io` for Docker Hub): the key the
+    /// answer is cached, and should be set in the machine, under. Helpers answer for a whole
+    /// registry, so this never names a namespace.
     pub fn registry(&self) -> &str {
         &self.registry
     }
@@ -222,12 +226,13 @@ fn first_line(bytes: &[u8]) -> String {
 /// Reads a helper's JSON answer.
 fn parse_answer(program: &str, stdout: &[u8]) -> Result<Credentials, HelperError> {
     let err = |kind| HelperError::new(program, kind);
-    let json: Json = serde_json::from_slice(stdout).map_err(|e| {
+    // Wiped on every way out: the parsed answer holds the secret.
+    let json = WipedJson(serde_json::from_slice(stdout).map_err(|e| {
         err(HelperErrorKind::NotJson {
             reason: e.to_string(),
         })
-    })?;
-    let Json::Object(obj) = json else {
+    })?);
+    let Json::Object(obj) = &json.0 else {
         return Err(err(HelperErrorKind::NotJson {
             reason: "the top level is not an object".into(),
         }));
@@ -282,7 +287,47 @@ impl CredentialResolver {
         if let Some((_, c)) = self.cache.iter().find(|(k, _)| *k == key) {
             return Resolution::Ready(c.clone());
         }
-        match self.config.lookup(registry) {
+        self.answer(Keyed::new(key, self.config.lookup(registry)))
+            .into_value()
+    }
+
+    /// The credentials for `repository` on `registry`, or the helper to run to get them, with
+    /// the key they are filed under (`registry` or `registry/namespace`, see [`Keyed`]): the key
+    /// to give [`Authenticator::set_credentials`](crate::Authenticator::set_credentials). See
+    /// [`DockerConfig::lookup_repository`] for how Podman-style namespaced keys are chosen.
+    /// Answers are cached per key.
+    ///
+    /// ```
+    /// use registry_auth::cred_helper::{CredentialResolver, Resolution};
+    /// use registry_auth::docker_config::DockerConfig;
+    /// use registry_auth::Credentials;
+    ///
+    /// let config = DockerConfig::parse(br#"{"auths":{
+    ///     "quay.io/org-a": {"auth":"YTpw"},
+    ///     "quay.io": {"auth":"cTpw"}
+    /// }}"#)?;
+    /// let mut resolver = CredentialResolver::new(config);
+    /// let found = resolver.resolve_repository("quay.io", "org-a/app");
+    /// assert_eq!(found.key(), "quay.io/org-a");
+    /// assert_eq!(found.value(), &Resolution::Ready(Credentials::basic("a", "p")));
+    /// let found = resolver.resolve_repository("quay.io", "org-b/app");
+    /// assert_eq!(found.key(), "quay.io");
+    /// assert_eq!(found.value(), &Resolution::Ready(Credentials::basic("q", "p")));
+    /// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
+    /// ```
+    pub fn resolve_repository(&mut self, registry: &str, repository: &str) -> Keyed<Resolution> {
+        let found = self.config.lookup_repository(registry, repository);
+        if let Some((_, c)) = self.cache.iter().find(|(k, _)| k == found.key()) {
+            let c = c.clone();
+            return found.map(|_| Resolution::Ready(c));
+        }
+        self.answer(found)
+    }
+
+    /// Turns a look-up into a resolution, caching what is ready under the key.
+    fn answer(&mut self, found: Keyed<Lookup>) -> Keyed<Resolution> {
+        let (key, lookup) = found.into_parts();
+        let resolution = match lookup {
             Lookup::Helper {
                 program,
                 server_url,
@@ -293,18 +338,19 @@ impl CredentialResolver {
                     program,
                     server_url,
                     stdin,
-                    registry: key,
+                    registry: key.clone(),
                 })
             }
             Lookup::Credentials(c) => {
-                self.remember(key, c.clone());
+                self.remember(key.clone(), c.clone());
                 Resolution::Ready(c)
             }
             Lookup::Anonymous => {
-                self.remember(key, Credentials::Anonymous);
+                self.remember(key.clone(), Credentials::Anonymous);
                 Resolution::Ready(Credentials::Anonymous)
             }
-        }
+        };
+        Keyed::new(key, resolution)
     }
 
     /// Reads what the helper of `request` did: its exit code (`None` when it was killed, for
@@ -365,8 +411,10 @@ impl CredentialResolver {
 
     /// Drops the cached answer for `registry`, so that the next [`resolve`](Self::resolve)
     /// asks again: for example after the registry refused the credentials a helper gave.
+    /// `registry` may be a key from [`resolve_repository`](Self::resolve_repository)
+    /// (`quay.io/org-a`) to forget that namespace's answer alone.
     pub fn forget(&mut self, registry: &str) {
-        let key = registry_key(registry);
+        let key = credential_key(registry);
         self.cache.retain(|(k, _)| *k != key);
     }
 

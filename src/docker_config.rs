@@ -29,7 +29,7 @@
 //! assert_eq!(config.lookup("quay.io"), Lookup::Anonymous);
 //! // Secrets never print.
 //! assert!(!format!("{config:?}").contains("s3cret"));
-//! # Ok::<(), registry_auth::docker_config::ConfigError>(())
+//! # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
 //! ```
 //!
 //! # Registry names
@@ -41,6 +41,17 @@
 //! way). Docker Hub is keyed `https://index.docker.io/v1/` by `docker login`; `docker.io`,
 //! `index.docker.io` and `registry-1.docker.io` all find it, and an entry under any of those
 //! names serves the others.
+//!
+//! # Namespaced keys
+//! Podman's `auth.json` may also key credentials by registry and namespace
+//! (`quay.io/org-a`, `quay.io/org-a/app`; see containers-auth.json(5)): a key written without a
+//! scheme keeps its path as a namespace. Such keys answer only
+//! [`DockerConfig::lookup_repository`], which picks the most specific key that prefixes the
+//! image's repository on `/` boundaries, then the bare registry, and says which key answered
+//! ([`Keyed`]), so that the credentials can be set in the
+//! [`Authenticator`](crate::Authenticator) under that key. [`DockerConfig::lookup`], which knows
+//! no repository, reads only keys that name a registry alone. A key with a scheme is a URL in
+//! Docker's style: its path (`/v1/`) is not a namespace.
 //!
 //! # Field names
 //! Docker and Podman read the file with Go's `encoding/json`, which matches field names without
@@ -56,9 +67,10 @@ use core::fmt;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
+use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
-use crate::secret::Secret;
+use crate::secret::{Secret, WipedJson};
 
 /// The key `docker login` stores Docker Hub under, and the server URL Docker gives credential
 /// helpers for Docker Hub.
@@ -83,24 +95,24 @@ const AUTH_BASE64: GeneralPurpose = GeneralPurpose::new(
 /// a value: the values are passwords and tokens.
 ///
 /// ```
-/// use registry_auth::docker_config::{ConfigErrorKind, DockerConfig};
+/// use registry_auth::docker_config::{DockerConfigErrorKind, DockerConfig};
 ///
 /// let e = DockerConfig::parse(br#"{"auths":{"r.example.com":{"auth":"not base64!"}}}"#).unwrap_err();
-/// assert_eq!(e.kind(), &ConfigErrorKind::BadBase64);
+/// assert_eq!(e.kind(), &DockerConfigErrorKind::BadBase64);
 /// assert_eq!((e.key(), e.field()), (Some("r.example.com"), "auth"));
 /// assert_eq!(e.to_string(), r#"docker config: field `auth` of auths entry "r.example.com" is not valid base64"#);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
+pub struct DockerConfigError {
     key: Option<String>,
     field: &'static str,
-    kind: ConfigErrorKind,
+    kind: DockerConfigErrorKind,
 }
 
 /// What is wrong with a config file.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfigErrorKind {
+pub enum DockerConfigErrorKind {
     /// The bytes are not JSON, or the top level is not an object.
     NotJson {
         /// serde_json's description, with line and column (it never quotes the input).
@@ -123,8 +135,8 @@ pub enum ConfigErrorKind {
     BadHelperName,
 }
 
-impl ConfigError {
-    fn new(key: Option<&str>, field: &'static str, kind: ConfigErrorKind) -> Self {
+impl DockerConfigError {
+    fn new(key: Option<&str>, field: &'static str, kind: DockerConfigErrorKind) -> Self {
         let key = key.map(|k| {
             let mut shown: String = k.chars().take(ERROR_ECHO).collect();
             if shown.len() < k.len() {
@@ -132,11 +144,11 @@ impl ConfigError {
             }
             shown
         });
-        ConfigError { key, field, kind }
+        DockerConfigError { key, field, kind }
     }
 
     fn wrong_type(key: Option<&str>, field: &'static str, expected: &'static str) -> Self {
-        ConfigError::new(key, field, ConfigErrorKind::WrongType { expected })
+        DockerConfigError::new(key, field, DockerConfigErrorKind::WrongType { expected })
     }
 
     /// The registry key of the `auths` or `credHelpers` entry at fault, if the error is in one
@@ -152,14 +164,14 @@ impl ConfigError {
     }
 
     /// What is wrong.
-    pub fn kind(&self) -> &ConfigErrorKind {
+    pub fn kind(&self) -> &DockerConfigErrorKind {
         &self.kind
     }
 }
 
-impl fmt::Display for ConfigError {
+impl fmt::Display for DockerConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let ConfigErrorKind::NotJson { reason } = &self.kind {
+        if let DockerConfigErrorKind::NotJson { reason } = &self.kind {
             return write!(f, "docker config is not a json object: {reason}");
         }
         // Debug formatting escapes quotes and control characters in a hostile key.
@@ -173,17 +185,19 @@ impl fmt::Display for ConfigError {
             (None, field) => write!(f, "docker config: field `{field}`")?,
         }
         match &self.kind {
-            ConfigErrorKind::WrongType { expected } => write!(f, " is not a json {expected}"),
-            ConfigErrorKind::BadBase64 => f.write_str(" is not valid base64"),
-            ConfigErrorKind::NotUtf8 => f.write_str(" does not decode to utf-8 text"),
-            ConfigErrorKind::MissingColon => f.write_str(" does not decode to `username:password`"),
-            ConfigErrorKind::BadHelperName => f.write_str(" is not a usable helper name"),
-            ConfigErrorKind::NotJson { .. } => Ok(()),
+            DockerConfigErrorKind::WrongType { expected } => write!(f, " is not a json {expected}"),
+            DockerConfigErrorKind::BadBase64 => f.write_str(" is not valid base64"),
+            DockerConfigErrorKind::NotUtf8 => f.write_str(" does not decode to utf-8 text"),
+            DockerConfigErrorKind::MissingColon => {
+                f.write_str(" does not decode to `username:password`")
+            }
+            DockerConfigErrorKind::BadHelperName => f.write_str(" is not a usable helper name"),
+            DockerConfigErrorKind::NotJson { .. } => Ok(()),
         }
     }
 }
 
-impl core::error::Error for ConfigError {}
+impl core::error::Error for DockerConfigError {}
 
 /// What [`DockerConfig::lookup`] found for a registry.
 #[non_exhaustive]
@@ -204,11 +218,72 @@ pub enum Lookup {
     Anonymous,
 }
 
+/// An answer and the key it was found under: the key to give
+/// [`Authenticator::set_credentials`](crate::Authenticator::set_credentials) with the
+/// credentials, so that they serve the same requests the config meant them for.
+///
+/// The key is the registry's name as [`DockerConfig::lookup`] compares it (host in lower case,
+/// default port dropped, `docker.io` for Docker Hub), followed by `/` and the namespace when a
+/// Podman-style `auths` key for a namespace answered (`quay.io/org-a`).
+///
+/// ```
+/// use registry_auth::docker_config::{DockerConfig, Lookup};
+/// use registry_auth::Credentials;
+///
+/// let config = DockerConfig::parse(br#"{"auths":{"quay.io/org-a":{"auth":"YTpw"}}}"#)?;
+/// let found = config.lookup_repository("Quay.io", "org-a/app");
+/// assert_eq!(found.key(), "quay.io/org-a");
+/// assert_eq!(found.value(), &Lookup::Credentials(Credentials::basic("a", "p")));
+/// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyed<T> {
+    key: String,
+    value: T,
+}
+
+impl<T> Keyed<T> {
+    /// `registry` or `registry/namespace`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The answer.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The answer, without the key.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// The key and the answer.
+    pub fn into_parts(self) -> (String, T) {
+        (self.key, self.value)
+    }
+
+    pub(crate) fn new(key: String, value: T) -> Self {
+        Keyed { key, value }
+    }
+
+    /// The same key with another answer.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Keyed<U> {
+        Keyed {
+            key: self.key,
+            value: f(self.value),
+        }
+    }
+}
+
 /// One `auths` entry, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct AuthEntry {
     key: String,
     registry: String,
+    /// The path of a Podman-style key (`quay.io/org-a` has `org-a`): the entry serves only the
+    /// repositories under it. `None` for a key that names a registry alone.
+    namespace: Option<String>,
     username: String,
     password: Option<Secret>,
     identity_token: Option<Secret>,
@@ -254,22 +329,22 @@ fn get_str<'a>(
     obj: &'a Map<String, Json>,
     name: &'static str,
     key: Option<&str>,
-) -> Result<Option<&'a str>, ConfigError> {
+) -> Result<Option<&'a str>, DockerConfigError> {
     match get(obj, name) {
         None => Ok(None),
         Some(Json::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ConfigError::wrong_type(key, name, "string")),
+        Some(_) => Err(DockerConfigError::wrong_type(key, name, "string")),
     }
 }
 
 fn get_object<'a>(
     obj: &'a Map<String, Json>,
     name: &'static str,
-) -> Result<Option<&'a Map<String, Json>>, ConfigError> {
+) -> Result<Option<&'a Map<String, Json>>, DockerConfigError> {
     match get(obj, name) {
         None => Ok(None),
         Some(Json::Object(o)) => Ok(Some(o)),
-        Some(_) => Err(ConfigError::wrong_type(None, name, "object")),
+        Some(_) => Err(DockerConfigError::wrong_type(None, name, "object")),
     }
 }
 
@@ -290,6 +365,50 @@ fn host_part(name: &str) -> &str {
     let n = name.trim();
     let n = n.split_once("://").map_or(n, |(_, rest)| rest);
     n.split('/').next().unwrap_or(n)
+}
+
+/// The namespace a key names below its registry, as Podman reads keys: the path of a key
+/// written without a scheme (`quay.io/org-a/` gives `org-a`). A key with a scheme is a URL in
+/// Docker's style (`https://index.docker.io/v1/`), whose path names an API version, not a
+/// namespace.
+fn namespace_part(key: &str) -> Option<&str> {
+    let key = key.trim();
+    if key.contains("://") {
+        return None;
+    }
+    let (_, path) = key.split_once('/')?;
+    Some(path.trim_matches('/')).filter(|p| !p.is_empty())
+}
+
+/// Whether `namespace` is `repository` or one of its parents, on `/` boundaries: `org-a`
+/// covers `org-a` and `org-a/app`, not `org-ab`.
+fn covers(namespace: &str, repository: &str) -> bool {
+    match repository.strip_prefix(namespace) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+/// The key credentials are filed under: the registry's name (see [`normalise`]), then `/` and
+/// the namespace when there is one.
+fn filed_key(registry: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => {
+            let mut key = String::with_capacity(registry.len() + 1 + ns.len());
+            key.push_str(registry);
+            key.push('/');
+            key.push_str(ns);
+            key
+        }
+        None => registry.to_owned(),
+    }
+}
+
+/// The key a caller's name for credentials stands for: `registry[/namespace]` as
+/// [`Keyed::key`] gives it, for any spelling of the registry. A scheme marks a URL, whose path
+/// is ignored.
+pub(crate) fn credential_key(name: &str) -> String {
+    filed_key(&normalise(name), namespace_part(name))
 }
 
 /// The name registries are compared by (and resolver caches keyed by): host in lowercase,
@@ -326,31 +445,34 @@ fn is_docker_hub(normalised_host: &str) -> bool {
     )
 }
 
-fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), ConfigError> {
-    let err = |kind| ConfigError::new(Some(key), "auth", kind);
-    // Go's decoder skips line breaks, which `base64` without `-w0` inserts.
-    let compact: Vec<u8> = auth
-        .trim()
-        .bytes()
-        .filter(|b| *b != b'\n' && *b != b'\r')
-        .collect();
-    let plain = AUTH_BASE64
-        .decode(&compact)
-        .map_err(|_| err(ConfigErrorKind::BadBase64))?;
-    let plain = String::from_utf8(plain).map_err(|_| err(ConfigErrorKind::NotUtf8))?;
-    // User names cannot hold `:` (RFC 7617), passwords can: split at the first one.
-    let (user, password) = plain
-        .split_once(':')
-        .ok_or_else(|| err(ConfigErrorKind::MissingColon))?;
-    Ok((user.to_owned(), Secret::new(password)))
+fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), DockerConfigError> {
+    let err = |kind| DockerConfigError::new(Some(key), "auth", kind);
+    // Go's decoder skips line breaks, which `base64` without `-w0` inserts. Sized once so that
+    // no reallocation leaves a copy of the secret behind; both buffers are wiped.
+    let auth = auth.trim();
+    let mut compact: Vec<u8> = Vec::with_capacity(auth.len());
+    compact.extend(auth.bytes().filter(|b| *b != b'\n' && *b != b'\r'));
+    let decoded = AUTH_BASE64.decode(&compact);
+    compact.zeroize();
+    let mut plain = decoded.map_err(|_| err(DockerConfigErrorKind::BadBase64))?;
+    let split = match core::str::from_utf8(&plain) {
+        // User names cannot hold `:` (RFC 7617), passwords can: split at the first one.
+        Ok(text) => text
+            .split_once(':')
+            .map(|(user, password)| (user.to_owned(), Secret::new(password)))
+            .ok_or_else(|| err(DockerConfigErrorKind::MissingColon)),
+        Err(_) => Err(err(DockerConfigErrorKind::NotUtf8)),
+    };
+    plain.zeroize();
+    split
 }
 
-fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, ConfigError> {
+fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, DockerConfigError> {
     let empty = Map::new();
     let obj = match value {
         Json::Object(o) => o,
         Json::Null => &empty,
-        _ => return Err(ConfigError::wrong_type(Some(key), "auths", "object")),
+        _ => return Err(DockerConfigError::wrong_type(Some(key), "auths", "object")),
     };
     let k = Some(key);
     let auth = get_str(obj, "auth", k)?.filter(|a| !a.is_empty());
@@ -372,6 +494,7 @@ fn parse_auth_entry(key: &str, value: &Json) -> Result<AuthEntry, ConfigError> {
     Ok(AuthEntry {
         key: key.to_owned(),
         registry: normalise(key),
+        namespace: namespace_part(key).map(str::to_owned),
         username,
         password,
         identity_token,
@@ -405,65 +528,72 @@ impl AuthEntry {
 impl DockerConfig {
     /// Parses the bytes of a `config.json` or `auth.json`.
     ///
-    /// Total: any bytes give a config or a [`ConfigError`]; serde_json bounds nesting depth.
+    /// Total: any bytes give a config or a [`DockerConfigError`]; serde_json bounds nesting depth.
     ///
     /// # Errors
-    /// [`ConfigError`] naming the registry key and the field at fault, never a value.
-    pub fn parse(bytes: &[u8]) -> Result<Self, ConfigError> {
-        let json: Json = serde_json::from_slice(bytes).map_err(|e| {
-            ConfigError::new(
+    /// [`DockerConfigError`] naming the registry key and the field at fault, never a value.
+    pub fn parse(bytes: &[u8]) -> Result<Self, DockerConfigError> {
+        // Wiped on every way out: the parsed file holds every password and token in it.
+        let json = WipedJson(serde_json::from_slice(bytes).map_err(|e| {
+            DockerConfigError::new(
                 None,
                 "config",
-                ConfigErrorKind::NotJson {
+                DockerConfigErrorKind::NotJson {
                     reason: e.to_string(),
                 },
             )
-        })?;
-        let Json::Object(root) = json else {
-            return Err(ConfigError::new(
+        })?);
+        let Json::Object(root) = &json.0 else {
+            return Err(DockerConfigError::new(
                 None,
                 "config",
-                ConfigErrorKind::NotJson {
+                DockerConfigErrorKind::NotJson {
                     reason: "the top level is not an object".into(),
                 },
             ));
         };
 
         let mut auths = Vec::new();
-        if let Some(entries) = get_object(&root, "auths")? {
+        if let Some(entries) = get_object(root, "auths")? {
             for (key, value) in entries {
                 auths.push(parse_auth_entry(key, value)?);
             }
         }
 
-        let creds_store = match get_str(&root, "credsStore", None)? {
+        let creds_store = match get_str(root, "credsStore", None)? {
             // Docker treats an empty store name as no store.
             None | Some("") => None,
             Some(s) if is_helper_name(s) => Some(s.to_owned()),
             Some(_) => {
-                return Err(ConfigError::new(
+                return Err(DockerConfigError::new(
                     None,
                     "credsStore",
-                    ConfigErrorKind::BadHelperName,
+                    DockerConfigErrorKind::BadHelperName,
                 ))
             }
         };
 
         let mut cred_helpers = Vec::new();
-        if let Some(entries) = get_object(&root, "credHelpers")? {
+        if let Some(entries) = get_object(root, "credHelpers")? {
             for (key, value) in entries {
                 let helper = match value {
                     Json::Null => continue,
                     Json::String(s) if s.is_empty() => continue,
                     Json::String(s) if is_helper_name(s) => s,
                     Json::String(_) => {
-                        return Err(ConfigError::new(
+                        return Err(DockerConfigError::new(
                             Some(key),
                             "credHelpers",
-                            ConfigErrorKind::BadHelperName,
+                            DockerConfigErrorKind::BadHelperName,
                         ))
                     }
-                    _ => return Err(ConfigError::wrong_type(Some(key), "credHelpers", "string")),
+                    _ => {
+                        return Err(DockerConfigError::wrong_type(
+                            Some(key),
+                            "credHelpers",
+                            "string",
+                        ))
+                    }
                 };
                 cred_helpers.push(HelperEntry {
                     key: key.clone(),
@@ -497,7 +627,7 @@ impl DockerConfig {
     /// assert_eq!(both.lookup("quay.io"), Lookup::Credentials(Credentials::basic("q", "p")));
     /// assert_eq!(both.lookup("ghcr.io"), Lookup::Credentials(Credentials::basic("g", "hub")));
     /// assert_eq!(both.lookup("docker.io"), Lookup::Anonymous);
-    /// # Ok::<(), registry_auth::docker_config::ConfigError>(())
+    /// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
     /// ```
     #[must_use]
     pub fn with_fallback(mut self, lower: DockerConfig) -> Self {
@@ -538,9 +668,11 @@ impl DockerConfig {
     /// 4. else, or when the entry holds nothing usable: [`Lookup::Anonymous`].
     ///
     /// `registry` may be written in any of the forms keys take (see the module docs on registry
-    /// names). When several `auths` keys name the same registry, the one written exactly as
-    /// `registry` wins, then [`DOCKER_HUB_SERVER`] for Docker Hub, then the plain host, then the
-    /// first in sorted order.
+    /// names); a path in it is ignored. When several `auths` keys name the same registry, the
+    /// one written exactly as `registry` wins, then [`DOCKER_HUB_SERVER`] for Docker Hub, then
+    /// the plain host, then the first in sorted order. Podman-style keys for a namespace
+    /// (`quay.io/org-a`) never answer here: without a repository, which namespace is meant is
+    /// unknown; see [`lookup_repository`](Self::lookup_repository).
     ///
     /// The helper's `server_url` is [`DOCKER_HUB_SERVER`] for Docker Hub; otherwise the
     /// `credHelpers` key's `host[:port]` as written, or for `credsStore` the `host[:port]` of
@@ -559,6 +691,93 @@ impl DockerConfig {
                 },
                 found => return found,
             }
+        }
+    }
+
+    /// Where the credentials for `repository` on `registry` are (`repository` as a reference
+    /// gives it: `library/alpine` for Docker Hub's `alpine`), and the key they are filed under.
+    ///
+    /// As [`lookup`](Self::lookup), except that `auths` keys may name a namespace, as Podman's
+    /// `auth.json` allows (containers-auth.json(5)): among the keys for the registry that hold
+    /// credentials, the one whose namespace is the longest prefix of `repository` on `/`
+    /// boundaries wins (`quay.io/org-a/app`, then `quay.io/org-a`), then the bare registry. A
+    /// `credHelpers` entry or a `credsStore` still answers for the whole registry first, and
+    /// its key is the registry's. A key written with a scheme (`https://quay.io/v1/`) is a URL
+    /// and names the registry alone.
+    ///
+    /// ```
+    /// use registry_auth::docker_config::{DockerConfig, Lookup};
+    /// use registry_auth::Credentials;
+    ///
+    /// let config = DockerConfig::parse(br#"{"auths":{
+    ///     "my-registry.local/foo/bar/image": {"auth":"aW1hZ2U6MQ=="},
+    ///     "my-registry.local/foo": {"auth":"Zm9vOjI="},
+    ///     "my-registry.local": {"auth":"cmVnaXN0cnk6Mw=="}
+    /// }}"#)?;
+    /// let user = |repository: &str| {
+    ///     let found = config.lookup_repository("my-registry.local", repository);
+    ///     match found.value() {
+    ///         Lookup::Credentials(c) => (found.key().to_owned(), c.username().map(str::to_owned)),
+    ///         other => panic!("{other:?}"),
+    ///     }
+    /// };
+    /// assert_eq!(user("foo/bar/image"), ("my-registry.local/foo/bar/image".into(), Some("image".into())));
+    /// assert_eq!(user("foo/bar/other"), ("my-registry.local/foo".into(), Some("foo".into())));
+    /// assert_eq!(user("foobar/image"), ("my-registry.local".into(), Some("registry".into())));
+    /// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
+    /// ```
+    ///
+    /// Files layered with [`with_fallback`](Self::with_fallback) are asked in order, each as a
+    /// whole: the first file with an answer for the repository gives it, as with Podman.
+    pub fn lookup_repository(&self, registry: &str, repository: &str) -> Keyed<Lookup> {
+        let wanted = normalise(registry);
+        let repository = repository.trim_matches('/');
+        let mut config = self;
+        loop {
+            let found = config.lookup_repository_here(registry, &wanted, repository);
+            if found.value != Lookup::Anonymous {
+                return found;
+            }
+            match config.fallback.as_deref() {
+                Some(next) => config = next,
+                None => return Keyed::new(wanted, Lookup::Anonymous),
+            }
+        }
+    }
+
+    /// [`lookup_repository`](Self::lookup_repository) in this file alone.
+    fn lookup_repository_here(
+        &self,
+        registry: &str,
+        wanted: &str,
+        repository: &str,
+    ) -> Keyed<Lookup> {
+        let namespaced = self
+            .auths
+            .iter()
+            .filter(|e| e.registry == wanted)
+            .filter_map(|e| Some((e, e.namespace.as_deref()?)))
+            .filter(|(_, ns)| covers(ns, repository))
+            .filter_map(|(e, ns)| {
+                let c = e.credentials();
+                (!c.is_anonymous()).then_some((ns, c))
+            })
+            // The longest namespace; among keys naming the same one, the first in sorted order.
+            .fold(
+                None,
+                |best: Option<(&str, Credentials)>, (ns, c)| match best {
+                    Some((b, _)) if b.len() >= ns.len() => best,
+                    _ => Some((ns, c)),
+                },
+            );
+        // Helpers answer for the whole registry, before any `auths` entry.
+        let helpers_first =
+            self.creds_store.is_some() || self.cred_helpers.iter().any(|e| e.registry == wanted);
+        match namespaced {
+            Some((ns, c)) if !helpers_first => {
+                Keyed::new(filed_key(wanted, Some(ns)), Lookup::Credentials(c))
+            }
+            _ => Keyed::new(wanted.to_owned(), self.lookup_here(registry, wanted)),
         }
     }
 
@@ -599,7 +818,7 @@ impl DockerConfig {
         match self
             .auths
             .iter()
-            .filter(|e| e.registry == wanted)
+            .filter(|e| e.registry == wanted && e.namespace.is_none())
             .min_by_key(rank)
             .map(AuthEntry::credentials)
         {

@@ -11,13 +11,30 @@
 //! use registry_auth::cred_helper::CredentialResolver;
 //! use registry_auth::host::{load_config, resolve_with, HelperRunner};
 //!
-//! let config = load_config()?.map(|(_paths, config)| config).unwrap_or_default();
+//! let config = load_config()?.into_config();
 //! let mut resolver = CredentialResolver::new(config);
 //! let runner = HelperRunner::new(Duration::from_secs(30));
 //! let creds = resolve_with(&mut resolver, &runner, "ghcr.io")?;
 //! println!("{creds:?}"); // secrets print as <redacted>
 //! # Ok::<(), registry_auth::host::HostError>(())
 //! ```
+//!
+//! # Waiting for a helper with a timeout
+//! The runner polls `Child::try_wait` with short sleeps (1 ms doubling to 25 ms) until the
+//! helper exits or the timeout passes. The crates that wait without polling were weighed and
+//! not taken:
+//! - `wait-timeout` (0.2) installs a process-wide `SIGCHLD` handler the first time it is used,
+//!   which a library should not do behind its caller's back; it panics inside that machinery
+//!   when waiting fails (an `unwrap` on `try_wait`, which fails once another part of the
+//!   program reaps children with `waitpid(-1)`); and it misses exits once a handler installed
+//!   later replaces its own without chaining to it (or sets `SIGCHLD` to `SIG_IGN`), reporting
+//!   a finished helper as timed out.
+//! - `process_control` (5.x) waits without a signal handler, but its latest release (5.2)
+//!   needs Rust 1.83 (our MSRV is 1.81), and it brings a proc-macro crate and about 1,900
+//!   lines for this one wait.
+//!
+//! A helper runs once per registry and takes milliseconds to seconds: a few wake-ups are cheap,
+//! and the loop is portable std code.
 
 use std::borrow::ToOwned;
 use std::ffi::OsString;
@@ -32,11 +49,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
+use zeroize::Zeroize;
+
 use crate::cred_helper::{
     CredentialResolver, HelperError, HelperRequest, Resolution, MAX_HELPER_OUTPUT,
 };
 use crate::credentials::Credentials;
-use crate::docker_config::{ConfigError, DockerConfig};
+use crate::docker_config::{DockerConfig, DockerConfigError, Keyed};
 
 /// The largest config file read. Real ones are a few kilobytes; the bound keeps a
 /// `REGISTRY_AUTH_FILE` that points at a device or a huge file from exhausting memory.
@@ -72,7 +91,7 @@ pub enum HostError {
         /// The file.
         path: PathBuf,
         /// What is wrong with it (never a secret).
-        error: ConfigError,
+        error: DockerConfigError,
     },
     /// A credential helper could not be started (typically: not installed on `PATH`).
     Spawn {
@@ -180,17 +199,59 @@ pub fn config_candidates() -> Vec<PathBuf> {
     config_candidates_from(|name| std::env::var_os(name))
 }
 
+/// The config files found and read, and the config they make together.
+///
+/// `Debug` shows the paths, keys, user names and helper names; passwords and tokens print as
+/// `<redacted>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadedConfig {
+    paths: Vec<PathBuf>,
+    config: DockerConfig,
+}
+
+impl LoadedConfig {
+    /// The files read, in the order they are asked; empty when none exists.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.paths
+    }
+
+    /// Whether no config file exists (the config is then empty: anonymous everywhere).
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The files layered in order (see [`DockerConfig::with_fallback`]).
+    pub fn config(&self) -> &DockerConfig {
+        &self.config
+    }
+
+    /// The layered config, for a [`CredentialResolver`].
+    pub fn into_config(self) -> DockerConfig {
+        self.config
+    }
+}
+
 /// Reads every one of [`config_candidates`] that exists and layers them, earlier files first
 /// (see [`DockerConfig::with_fallback`]): a registry gets its answer from the first file that
 /// has one, as with Podman.
 ///
-/// Missing files are skipped; `Ok(None)` when none exists. Otherwise the paths read, in the
-/// order they are asked, and the layered config.
+/// Missing files are skipped; when none exists the result [`is_empty`](LoadedConfig::is_empty)
+/// and its config is empty.
+///
+/// ```no_run
+/// let loaded = registry_auth::host::load_config()?;
+/// for path in loaded.paths() {
+///     eprintln!("credentials from {}", path.display());
+/// }
+/// let config = loaded.into_config();
+/// # let _ = config;
+/// # Ok::<(), registry_auth::host::HostError>(())
+/// ```
 ///
 /// # Errors
 /// [`HostError`] naming the file when an existing one cannot be read, is too large or is not
 /// a valid config.
-pub fn load_config() -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> {
+pub fn load_config() -> Result<LoadedConfig, HostError> {
     load_config_from(config_candidates())
 }
 
@@ -200,25 +261,29 @@ pub fn load_config() -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> 
 /// As [`load_config`].
 pub fn load_config_from(
     candidates: impl IntoIterator<Item = PathBuf>,
-) -> Result<Option<(Vec<PathBuf>, DockerConfig)>, HostError> {
-    let mut found: Option<(Vec<PathBuf>, DockerConfig)> = None;
+) -> Result<LoadedConfig, HostError> {
+    let mut paths = Vec::new();
+    let mut layered: Option<DockerConfig> = None;
     for path in candidates {
-        let Some(bytes) = read_bounded(&path)? else {
+        let Some(mut bytes) = read_bounded(&path)? else {
             continue;
         };
-        let config = match DockerConfig::parse(&bytes) {
+        let parsed = DockerConfig::parse(&bytes);
+        bytes.zeroize();
+        let config = match parsed {
             Ok(config) => config,
             Err(error) => return Err(HostError::ParseConfig { path, error }),
         };
-        found = Some(match found {
-            None => (std::vec![path], config),
-            Some((mut paths, layered)) => {
-                paths.push(path);
-                (paths, layered.with_fallback(config))
-            }
+        paths.push(path);
+        layered = Some(match layered {
+            None => config,
+            Some(upper) => upper.with_fallback(config),
         });
     }
-    Ok(found)
+    Ok(LoadedConfig {
+        paths,
+        config: layered.unwrap_or_default(),
+    })
 }
 
 fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
@@ -231,11 +296,20 @@ fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(read_err(e)),
     };
-    let mut bytes = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
+    // Sized from the file's length, so that reading does not grow the buffer (each move would
+    // leave a copy of the secrets behind); the caller wipes it.
+    let expected = file
+        .metadata()
+        .map_or(0, |m| m.len())
+        .min(MAX_CONFIG_BYTES + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    let read = file.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes);
+    if let Err(e) = read {
+        bytes.zeroize();
+        return Err(read_err(e));
+    }
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        bytes.zeroize();
         return Err(HostError::ConfigTooLarge {
             path: path.to_owned(),
         });
@@ -244,8 +318,22 @@ fn read_bounded(path: &Path) -> Result<Option<Vec<u8>>, HostError> {
 }
 
 /// What a credential helper did.
+///
+/// Standard output holds the secret: `Debug` shows only how many bytes each stream has, and
+/// both are wiped when the value is dropped (move them out with `std::mem::take` to keep them,
+/// and they are then yours to wipe).
+///
+/// ```
+/// use registry_auth::host::HelperOutput;
+///
+/// let out = HelperOutput::new(Some(0), br#"{"Username":"u","Secret":"hunter2"}"#.to_vec(), Vec::new());
+/// assert_eq!(
+///     format!("{out:?}"),
+///     "HelperOutput { exit_code: Some(0), stdout: <35 bytes redacted>, stderr: <0 bytes redacted>, timed_out: false }"
+/// );
+/// ```
 #[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HelperOutput {
     /// The exit code; `None` when it was killed (by [`HelperRunner`] after the timeout, or by a
     /// signal).
@@ -257,6 +345,49 @@ pub struct HelperOutput {
     pub stderr: Vec<u8>,
     /// Whether the runner killed the helper because it ran past the timeout.
     pub timed_out: bool,
+}
+
+impl HelperOutput {
+    /// What a helper that exited by itself (`exit_code`, `None` for a signal) printed: for a
+    /// driver that runs helpers its own way and hands the result to code written for
+    /// [`HelperRunner::run`].
+    pub fn new(exit_code: Option<i32>, stdout: Vec<u8>, stderr: Vec<u8>) -> Self {
+        HelperOutput {
+            exit_code,
+            stdout,
+            stderr,
+            timed_out: false,
+        }
+    }
+}
+
+/// Prints a stream of a helper as its length only.
+struct Redacted(usize);
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes redacted>", self.0)
+    }
+}
+
+impl fmt::Debug for HelperOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HelperOutput")
+            .field("exit_code", &self.exit_code)
+            .field("stdout", &Redacted(self.stdout.len()))
+            .field("stderr", &Redacted(self.stderr.len()))
+            .field("timed_out", &self.timed_out)
+            .finish()
+    }
+}
+
+impl Drop for HelperOutput {
+    /// Wipes both streams: standard output is where the secret is, and a broken helper may
+    /// print it on standard error too.
+    fn drop(&mut self) {
+        self.stdout.zeroize();
+        self.stderr.zeroize();
+    }
 }
 
 /// Runs credential helpers as child processes, with a timeout.
@@ -289,7 +420,9 @@ struct Drain {
 
 impl Drain {
     fn start(mut pipe: impl Read + Send + 'static, limit: usize) -> io::Result<Drain> {
-        let buf = Arc::new(Mutex::new(Vec::new()));
+        // Sized once: a buffer that grew would leave copies of the secret in the blocks it
+        // moved out of.
+        let buf = Arc::new(Mutex::new(Vec::with_capacity(limit)));
         let (tx, done) = mpsc::channel();
         let shared = Arc::clone(&buf);
         thread::Builder::new()
@@ -308,6 +441,7 @@ impl Drain {
                         Err(_) => break,
                     }
                 }
+                chunk.zeroize();
                 let _ = tx.send(());
             })?;
         Ok(Drain { buf, done })
@@ -453,4 +587,45 @@ pub fn resolve_with(
             Ok(resolver.handle_output(&request, out.exit_code, &out.stdout, &out.stderr)?)
         }
     }
+}
+
+/// Resolves `repository` on `registry` with `resolver` (see
+/// [`CredentialResolver::resolve_repository`]), running a helper with `runner` when the config
+/// names one; the answer comes with the key to set it under in the machine.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use registry_auth::cred_helper::CredentialResolver;
+/// use registry_auth::host::{load_config, resolve_repository_with, HelperRunner};
+/// use registry_auth::{Authenticator, Config, Reference};
+///
+/// let image = Reference::parse("quay.io/org-a/app:1.0")?;
+/// let mut resolver = CredentialResolver::new(load_config()?.into_config());
+/// let runner = HelperRunner::new(Duration::from_secs(30));
+/// let found = resolve_repository_with(&mut resolver, &runner, image.registry(), image.repository())?;
+/// let mut auth = Authenticator::new(Config::default());
+/// let (key, creds) = found.into_parts();
+/// auth.set_credentials(&key, creds); // `quay.io/org-a` when that key answered
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`resolve_with`].
+pub fn resolve_repository_with(
+    resolver: &mut CredentialResolver,
+    runner: &HelperRunner,
+    registry: &str,
+    repository: &str,
+) -> Result<Keyed<Credentials>, HostError> {
+    let (key, resolution) = resolver
+        .resolve_repository(registry, repository)
+        .into_parts();
+    let creds = match resolution {
+        Resolution::Ready(c) => c,
+        Resolution::RunHelper(request) => {
+            let out = runner.run(&request)?;
+            resolver.handle_output(&request, out.exit_code, &out.stdout, &out.stderr)?
+        }
+    };
+    Ok(Keyed::new(key, creds))
 }

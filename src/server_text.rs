@@ -218,8 +218,8 @@ impl Scrubber {
                 break;
             }
             if chars.saturating_add(REDACTED.len()) > budget {
-                // A marker cut in half reads as garbage: stop before it.
-                tail_start = out.len();
+                // A marker cut in half reads as garbage: stop before it. The piece before it
+                // stays the tail that may end in the start of a secret.
                 cut = true;
                 break;
             }
@@ -228,8 +228,15 @@ impl Scrubber {
             at = end;
         }
         if cut || clipped {
-            let keep = self.secret_start(&out, tail_start);
-            out.truncate(keep);
+            // Cutting the start of one secret may leave text that starts another: cut until
+            // nothing at the end could.
+            loop {
+                let keep = self.secret_start(&out, tail_start);
+                if keep == out.len() {
+                    break;
+                }
+                out.truncate(keep);
+            }
             out.push_str(CLIP_MARK);
         }
         out

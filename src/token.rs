@@ -14,7 +14,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
+use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::Value as Json;
+use zeroize::Zeroize;
 
 use crate::secret::{is_header_safe_token, Secret};
 use crate::server_text::Scrubber;
@@ -23,7 +26,27 @@ use crate::server_text::Scrubber;
 /// and clients treat smaller values as 60 s too.
 pub const MIN_LIFETIME_SECS: u64 = 60;
 
+/// The longest `expires_in` believed, in seconds (2^32 - 1, about 136 years). A longer one, and
+/// one too large for any number type (`18446744073709551616`, `1e400`), counts as absent, so the
+/// token lives [`MIN_LIFETIME_SECS`]: no answer can give a token that never expires, and every
+/// expiry the machine computes stays far from the edge of its clock.
+pub const MAX_EXPIRES_IN_SECS: u64 = u32::MAX as u64;
+
 /// Bounds on a token endpoint's answer.
+///
+/// The defaults accept a 64 KiB token (JWTs with many claims get large) in a body that carries
+/// it twice (Docker Hub sends `token` and `access_token`) next to a 64 KiB refresh token:
+///
+/// ```
+/// use registry_auth::token::{TokenLimits, TokenResponse};
+///
+/// let jwt = "e".repeat(64 * 1024);
+/// let body = format!(r#"{{"token":"{jwt}","access_token":"{jwt}","refresh_token":"{jwt}","expires_in":300}}"#);
+/// let t = TokenResponse::parse(body.as_bytes(), &TokenLimits::DEFAULT)?;
+/// assert_eq!(t.token().expose().len(), 64 * 1024);
+/// assert_eq!(TokenLimits::DEFAULT.body_bytes(), 256 * 1024);
+/// # Ok::<(), registry_auth::token::TokenError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenLimits {
     pub(crate) max_body: usize,
@@ -31,10 +54,12 @@ pub struct TokenLimits {
 }
 
 impl TokenLimits {
-    /// 64 KiB of body and 16 KiB of token: real tokens are JWTs of one to four kilobytes.
+    /// 256 KiB of body and 64 KiB per token (or refresh token): real tokens are JWTs of one to
+    /// four kilobytes, large ones reach tens of kilobytes, and the body may hold a token twice
+    /// and a refresh token beside it.
     pub const DEFAULT: TokenLimits = TokenLimits {
-        max_body: 64 * 1024,
-        max_token: 16 * 1024,
+        max_body: 256 * 1024,
+        max_token: 64 * 1024,
     };
 
     /// The most body bytes read; a driver should stop reading after this many plus one.
@@ -113,6 +138,13 @@ pub enum TokenError {
         /// The limit.
         limit: usize,
     },
+    /// A member the parser reads (`token`, `access_token`, `expires_in`, `issued_at`,
+    /// `refresh_token`) appears more than once: which one the server meant is ambiguous, and
+    /// JSON parsers disagree on which one wins.
+    DuplicateField {
+        /// The member.
+        field: &'static str,
+    },
 }
 
 impl fmt::Display for TokenError {
@@ -143,6 +175,9 @@ impl fmt::Display for TokenError {
                     "token response field `{field}` is longer than {limit} bytes"
                 )
             }
+            TokenError::DuplicateField { field } => {
+                write!(f, "token response has field `{field}` more than once")
+            }
         }
     }
 }
@@ -160,31 +195,219 @@ pub struct TokenResponse {
     refresh_token: Option<Secret>,
 }
 
+/// The members of a token response the parser reads, in [`Members::raw`]'s order.
+const MEMBERS: [&str; 5] = [
+    "token",
+    "access_token",
+    "expires_in",
+    "issued_at",
+    "refresh_token",
+];
+const TOKEN: usize = 0;
+const ACCESS_TOKEN: usize = 1;
+const EXPIRES_IN: usize = 2;
+const ISSUED_AT: usize = 3;
+const REFRESH_TOKEN: usize = 4;
+
+/// The raw JSON text of each member read (by exact name), and the first one seen twice.
+///
+/// Raw text, not parsed values: serde_json refuses a number it cannot represent (`1e400`) while
+/// parsing, which would lose the whole body over an optional member; read raw, such a member is
+/// interpreted (or ignored) on its own. Members the parser does not read are skipped without
+/// being built.
+struct Members<'a> {
+    raw: [Option<&'a RawValue>; 5],
+    duplicate: Option<&'static str>,
+}
+
+/// Reads a member name into its index in [`MEMBERS`], `None` for any other name.
+struct MemberName;
+
+impl<'de> DeserializeSeed<'de> for MemberName {
+    type Value = Option<usize>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for MemberName {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
+        Ok(MEMBERS.iter().position(|m| *m == name))
+    }
+}
+
+/// Reads the top-level object into [`Members`]. Anything else is refused with a message that
+/// never repeats the value (serde's default messages would quote a top-level string).
+struct MembersVisitor;
+
+fn not_an_object<E: de::Error>() -> E {
+    E::custom("not an object")
+}
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a json object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+        let mut members = Members {
+            raw: [None; 5],
+            duplicate: None,
+        };
+        while let Some(index) = map.next_key_seed(MemberName)? {
+            match index.and_then(|i| Some((members.raw.get_mut(i)?, MEMBERS.get(i)?))) {
+                Some((slot, name)) => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    if slot.is_some() {
+                        members.duplicate.get_or_insert(name);
+                    } else {
+                        *slot = Some(raw);
+                    }
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(members)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Members<'de>, E> {
+        Err(not_an_object())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Members<'de>, E> {
+        Err(not_an_object())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Members<'de>, E> {
+        Err(not_an_object())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Members<'de>, E> {
+        Err(not_an_object())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Members<'de>, E> {
+        Err(not_an_object())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Members<'de>, E> {
+        Err(not_an_object())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Members<'de>, A::Error> {
+        Err(not_an_object())
+    }
+}
+
+impl<'a> Members<'a> {
+    fn read(body: &'a [u8]) -> Result<Self, TokenError> {
+        let not_json = |e: serde_json::Error| TokenError::NotJson {
+            reason: e.to_string(),
+        };
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let members = de.deserialize_any(MembersVisitor).map_err(not_json)?;
+        de.end().map_err(not_json)?;
+        Ok(members)
+    }
+
+    fn get(&self, index: usize) -> Option<&'a RawValue> {
+        self.raw.get(index).copied().flatten()
+    }
+}
+
+/// A JSON string member's value, `None` when the member is anything else.
+fn string(raw: &RawValue) -> Option<String> {
+    serde_json::from_str::<String>(raw.get()).ok()
+}
+
+/// Checks a token member and keeps it as a secret. Every copy read is wiped.
 fn token_field(
-    obj: &serde_json::Map<String, Json>,
+    raw: Option<&RawValue>,
     field: &'static str,
     limits: &TokenLimits,
 ) -> Option<Result<Secret, TokenError>> {
-    let v = obj.get(field)?;
-    Some(match v {
-        Json::String(s) if s.is_empty() => Err(TokenError::EmptyToken { field }),
-        Json::String(s) if s.len() > limits.max_token => Err(TokenError::TokenTooLong {
+    let Some(mut s) = string(raw?) else {
+        return Some(Err(TokenError::WrongType { field }));
+    };
+    let checked = if s.is_empty() {
+        Err(TokenError::EmptyToken { field })
+    } else if s.len() > limits.max_token {
+        Err(TokenError::TokenTooLong {
             field,
             limit: limits.max_token,
-        }),
-        Json::String(s) if !is_header_safe_token(s) => Err(TokenError::UnsafeToken { field }),
-        Json::String(s) => Ok(Secret::new(s.as_str())),
-        _ => Err(TokenError::WrongType { field }),
-    })
+        })
+    } else if !is_header_safe_token(&s) {
+        Err(TokenError::UnsafeToken { field })
+    } else {
+        Ok(Secret::new(core::mem::take(&mut s)))
+    };
+    s.zeroize();
+    Some(checked)
+}
+
+/// `expires_in` in whole seconds: a non-negative number (a fraction is cut off) or a string
+/// holding a whole number, at most [`MAX_EXPIRES_IN_SECS`]; anything else is absent.
+fn expires_in(raw: &RawValue) -> Option<u64> {
+    let text = raw.get();
+    let secs = match text.as_bytes().first() {
+        Some(b'"') => string(raw)?.trim().parse::<u64>().ok()?,
+        Some(b'-' | b'0'..=b'9') => match text.parse::<u64>() {
+            Ok(n) => n,
+            // A fraction, an exponent, a negative number or an integer beyond u64. The float
+            // reading of a number too large for f64 (`1e400`) is infinite, and the comparison
+            // drops it with the other values beyond the bound.
+            Err(_) => {
+                let f: f64 = text.parse().ok()?;
+                if !(0.0..MAX_EXPIRES_IN_SECS as f64 + 1.0).contains(&f) {
+                    return None;
+                }
+                f as u64
+            }
+        },
+        _ => return None,
+    };
+    Some(secs).filter(|s| *s <= MAX_EXPIRES_IN_SECS)
 }
 
 impl TokenResponse {
     /// Parses a token endpoint's JSON body.
     ///
     /// `access_token` wins over `token` when both are present and usable (OAuth2 replies carry
-    /// only `access_token`; Docker Hub sends both). Optional fields of the wrong type are
-    /// ignored: a string `expires_in` that holds a number is read, anything else counts as
-    /// absent.
+    /// only `access_token`; Docker Hub sends both). Members are matched by exact name; one the
+    /// parser reads that appears twice refuses the body ([`TokenError::DuplicateField`]).
+    /// Optional fields of the wrong type are ignored: a string `expires_in` that holds a number
+    /// is read, anything else counts as absent, and so does an `expires_in` above
+    /// [`MAX_EXPIRES_IN_SECS`] (or too large for any number type), which gives the token the
+    /// 60 s an absent one has rather than a lifetime without end.
+    ///
+    /// ```
+    /// use registry_auth::token::{TokenError, TokenLimits, TokenResponse};
+    ///
+    /// let limits = TokenLimits::default();
+    /// let t = TokenResponse::parse(br#"{"token":"t","expires_in":18446744073709551616}"#, &limits)?;
+    /// assert_eq!((t.expires_in(), t.lifetime_secs()), (None, 60));
+    /// let t = TokenResponse::parse(br#"{"token":"t","expires_in":1e400}"#, &limits)?;
+    /// assert_eq!((t.expires_in(), t.lifetime_secs()), (None, 60));
+    /// assert_eq!(
+    ///     TokenResponse::parse(br#"{"token":"a","token":"b"}"#, &limits),
+    ///     Err(TokenError::DuplicateField { field: "token" })
+    /// );
+    /// # Ok::<(), TokenError>(())
+    /// ```
+    ///
+    /// The parsed copies of the tokens are wiped once read (see [`Secret`]); `body` is the
+    /// caller's to wipe.
     ///
     /// # Errors
     /// [`TokenError`] naming the field at fault.
@@ -194,40 +417,33 @@ impl TokenResponse {
                 limit: limits.max_body,
             });
         }
-        let json: Json = serde_json::from_slice(body).map_err(|e| TokenError::NotJson {
-            reason: e.to_string(),
-        })?;
-        let Json::Object(obj) = json else {
-            return Err(TokenError::NotJson {
-                reason: "not an object".into(),
-            });
-        };
+        let members = Members::read(body)?;
+        if let Some(field) = members.duplicate {
+            return Err(TokenError::DuplicateField { field });
+        }
         let token = match (
-            token_field(&obj, "access_token", limits),
-            token_field(&obj, "token", limits),
+            token_field(members.get(ACCESS_TOKEN), "access_token", limits),
+            token_field(members.get(TOKEN), "token", limits),
         ) {
             (Some(Ok(t)), _) => t,
             (_, Some(Ok(t))) => t,
             (Some(Err(e)), _) | (None, Some(Err(e))) => return Err(e),
             (None, None) => return Err(TokenError::MissingToken),
         };
-        let expires_in = match obj.get("expires_in") {
-            Some(Json::Number(n)) => n
-                .as_u64()
-                .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-            Some(Json::String(s)) => s.trim().parse::<u64>().ok(),
-            _ => None,
-        };
-        let issued_at = match obj.get("issued_at") {
-            Some(Json::String(s)) if s.len() <= 64 => Some(s.clone()),
-            _ => None,
-        };
-        let refresh_token = match obj.get("refresh_token") {
-            Some(Json::String(s)) if !s.is_empty() && s.len() <= limits.max_token => {
-                Some(Secret::new(s.as_str()))
-            }
-            _ => None,
-        };
+        let expires_in = members.get(EXPIRES_IN).and_then(expires_in);
+        let issued_at = members
+            .get(ISSUED_AT)
+            .and_then(string)
+            .filter(|s| s.len() <= 64);
+        let refresh_token = members
+            .get(REFRESH_TOKEN)
+            .and_then(string)
+            .and_then(|mut s| {
+                let kept = (!s.is_empty() && s.len() <= limits.max_token)
+                    .then(|| Secret::new(core::mem::take(&mut s)));
+                s.zeroize();
+                kept
+            });
         Ok(TokenResponse {
             token,
             expires_in,
@@ -241,7 +457,7 @@ impl TokenResponse {
         &self.token
     }
 
-    /// `expires_in` as sent, when it was a usable number.
+    /// `expires_in` as sent, when it was a usable number of at most [`MAX_EXPIRES_IN_SECS`].
     pub fn expires_in(&self) -> Option<u64> {
         self.expires_in
     }
@@ -533,6 +749,129 @@ mod tests {
                 limit: 3
             }
         );
+    }
+
+    #[test]
+    fn a_member_the_parser_reads_twice_refuses_the_body() {
+        for (body, field) in [
+            (r#"{"token":"a","token":"b"}"#, "token"),
+            (r#"{"token":"a","token":"a"}"#, "token"),
+            (
+                r#"{"access_token":"a","token":"x","access_token":"b"}"#,
+                "access_token",
+            ),
+            (
+                r#"{"token":"a","expires_in":300,"expires_in":3600}"#,
+                "expires_in",
+            ),
+            (
+                r#"{"token":"a","refresh_token":"r","refresh_token":"s"}"#,
+                "refresh_token",
+            ),
+            (
+                r#"{"token":"a","issued_at":"x","issued_at":"y"}"#,
+                "issued_at",
+            ),
+            // Escaped names are the same name.
+            (r#"{"token":"a","\u0074oken":"b"}"#, "token"),
+            // Refused even when the duplicate would be ignored or is of the wrong type.
+            (r#"{"token":"a","token":null}"#, "token"),
+        ] {
+            assert_eq!(
+                parse(body).unwrap_err(),
+                TokenError::DuplicateField { field },
+                "{body}"
+            );
+        }
+        // Members the parser does not read may repeat; names differing in case are others.
+        let t = parse(r#"{"token":"a","scope":"x","scope":"y","Token":"b"}"#).unwrap();
+        assert_eq!(t.token().expose(), "a");
+        assert_eq!(
+            parse(r#"{"token":"a","token":"b"}"#)
+                .unwrap_err()
+                .to_string(),
+            "token response has field `token` more than once"
+        );
+    }
+
+    #[test]
+    fn an_expires_in_too_large_to_represent_counts_as_absent() {
+        for value in [
+            "18446744073709551616",
+            "18446744073709551615",
+            "99999999999999999999999999999",
+            "1e400",
+            "1E400",
+            "1e300",
+            "4294967296",
+            "4294967295.5e1",
+            r#""18446744073709551616""#,
+            r#""4294967296""#,
+        ] {
+            let t = parse(&format!(r#"{{"token":"a","expires_in":{value}}}"#))
+                .unwrap_or_else(|e| panic!("{value}: {e}"));
+            assert_eq!((t.expires_in(), t.lifetime_secs()), (None, 60), "{value}");
+        }
+        for (value, secs) in [
+            ("4294967295", MAX_EXPIRES_IN_SECS),
+            ("4294967295.9", MAX_EXPIRES_IN_SECS),
+            ("3.6e3", 3600),
+            ("300.7", 300),
+            ("-0.0", 0),
+            (r#"" 300 ""#, 300),
+        ] {
+            let t = parse(&format!(r#"{{"token":"a","expires_in":{value}}}"#)).unwrap();
+            assert_eq!(t.expires_in(), Some(secs), "{value}");
+        }
+        // A number serde_json cannot represent elsewhere in the body is skipped, not fatal.
+        let t = parse(r#"{"token":"a","other":1e400,"issued_at":1e400}"#).unwrap();
+        assert_eq!((t.token().expose(), t.issued_at()), ("a", None));
+        assert_eq!(
+            parse(r#"{"token":1e400}"#).unwrap_err(),
+            TokenError::WrongType { field: "token" }
+        );
+    }
+
+    #[test]
+    fn default_limits_take_a_64_kib_token_sent_twice_with_a_refresh_token() {
+        let jwt = "e".repeat(64 * 1024);
+        let body = format!(
+            r#"{{"token":"{jwt}","access_token":"{jwt}","refresh_token":"{jwt}","expires_in":300,"issued_at":"2026-11-29T10:00:00Z","scope":"repository:a:pull"}}"#
+        );
+        let t = parse(&body).unwrap();
+        assert_eq!(t.token().expose().len(), 64 * 1024);
+        assert_eq!(t.refresh_token().map(|r| r.expose().len()), Some(64 * 1024));
+        // The cap is documented and holds one byte further.
+        let long = "e".repeat(64 * 1024 + 1);
+        assert_eq!(
+            parse(&format!(r#"{{"token":"{long}"}}"#)).unwrap_err(),
+            TokenError::TokenTooLong {
+                field: "token",
+                limit: 64 * 1024
+            }
+        );
+        let padded = format!(r#"{{"token":"a","pad":"{}"}}"#, "p".repeat(256 * 1024));
+        assert_eq!(
+            parse(&padded).unwrap_err(),
+            TokenError::BodyTooLarge { limit: 256 * 1024 }
+        );
+    }
+
+    #[test]
+    fn a_top_level_that_is_not_an_object_is_not_quoted() {
+        for body in [
+            r#""hunter22""#,
+            "[1]",
+            "true",
+            "null",
+            "5",
+            "1e400",
+            r#"{"token":"a"} x"#,
+        ] {
+            let e = parse(body).unwrap_err();
+            assert!(matches!(e, TokenError::NotJson { .. }), "{body}: {e:?}");
+            assert!(!e.to_string().contains("hunter22"), "{e}");
+        }
     }
 
     #[test]

@@ -568,14 +568,15 @@ printf '{"ServerURL":"%s","Username":"alice@%s","Secret":"s3cret"}\n' "$url" "$u
             // docker:quay and docker:ghcr
             r#"{"auths":{"quay.io":{"auth":"ZG9ja2VyOnF1YXk="},"ghcr.io":{"auth":"ZG9ja2VyOmdoY3I="}}}"#,
         );
-        let (paths, config) = load_config_from([
+        let loaded = load_config_from([
             dir.path.join("missing.json"),
             podman.clone(),
             docker.clone(),
         ])
-        .unwrap()
         .unwrap();
-        assert_eq!(paths, [podman, docker]);
+        assert_eq!(loaded.paths(), [podman, docker]);
+        assert!(!loaded.is_empty());
+        let config = loaded.into_config();
         // The first file with an answer for a registry gives it; the others fill the gaps.
         assert_eq!(
             config.lookup("quay.io"),
@@ -586,9 +587,9 @@ printf '{"ServerURL":"%s","Username":"alice@%s","Secret":"s3cret"}\n' "$url" "$u
             Lookup::Credentials(Credentials::basic("docker", "ghcr"))
         );
         assert_eq!(config.lookup("docker.io"), Lookup::Anonymous);
-        assert!(load_config_from([dir.path.join("none.json")])
-            .unwrap()
-            .is_none());
+        let none = load_config_from([dir.path.join("none.json")]).unwrap();
+        assert!(none.is_empty() && none.paths().is_empty());
+        assert_eq!(none.config(), &DockerConfig::default());
     }
 
     #[test]

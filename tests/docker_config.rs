@@ -2,7 +2,9 @@
 //! errors that never show a secret.
 
 use base64::Engine as _;
-use registry_auth::docker_config::{ConfigErrorKind, DockerConfig, Lookup, DOCKER_HUB_SERVER};
+use registry_auth::docker_config::{
+    DockerConfig, DockerConfigErrorKind, Lookup, DOCKER_HUB_SERVER,
+};
 use registry_auth::{Credentials, Secret};
 
 /// A secret no message or `Debug` output may contain.
@@ -323,12 +325,12 @@ fn unknown_fields_are_ignored_everywhere() {
 
 #[test]
 fn errors_name_the_registry_key_and_field_but_never_the_secret() {
-    let cases: Vec<(String, Option<&str>, &str, ConfigErrorKind)> = vec![
+    let cases: Vec<(String, Option<&str>, &str, DockerConfigErrorKind)> = vec![
         (
             format!(r#"{{"auths":{{"r.example.com":{{"auth":"{SECRET}!!"}}}}}}"#),
             Some("r.example.com"),
             "auth",
-            ConfigErrorKind::BadBase64,
+            DockerConfigErrorKind::BadBase64,
         ),
         (
             format!(
@@ -337,7 +339,7 @@ fn errors_name_the_registry_key_and_field_but_never_the_secret() {
             ),
             Some("r.example.com"),
             "auth",
-            ConfigErrorKind::MissingColon,
+            DockerConfigErrorKind::MissingColon,
         ),
         (
             format!(
@@ -346,61 +348,61 @@ fn errors_name_the_registry_key_and_field_but_never_the_secret() {
             ),
             Some("r.example.com"),
             "auth",
-            ConfigErrorKind::NotUtf8,
+            DockerConfigErrorKind::NotUtf8,
         ),
         (
             format!(r#"{{"auths":{{"r.example.com":{{"password":["{SECRET}"]}}}}}}"#),
             Some("r.example.com"),
             "password",
-            ConfigErrorKind::WrongType { expected: "string" },
+            DockerConfigErrorKind::WrongType { expected: "string" },
         ),
         (
             format!(r#"{{"auths":{{"ghcr.io":{{"identitytoken":{{"t":"{SECRET}"}}}}}}}}"#),
             Some("ghcr.io"),
             "identitytoken",
-            ConfigErrorKind::WrongType { expected: "string" },
+            DockerConfigErrorKind::WrongType { expected: "string" },
         ),
         (
             r#"{"auths":{"ghcr.io":{"registrytoken":7}}}"#.into(),
             Some("ghcr.io"),
             "registrytoken",
-            ConfigErrorKind::WrongType { expected: "string" },
+            DockerConfigErrorKind::WrongType { expected: "string" },
         ),
         (
             format!(r#"{{"auths":{{"ghcr.io":"{SECRET}"}}}}"#),
             Some("ghcr.io"),
             "auths",
-            ConfigErrorKind::WrongType { expected: "object" },
+            DockerConfigErrorKind::WrongType { expected: "object" },
         ),
         (
             r#"{"auths":[]}"#.into(),
             None,
             "auths",
-            ConfigErrorKind::WrongType { expected: "object" },
+            DockerConfigErrorKind::WrongType { expected: "object" },
         ),
         (
             r#"{"credsStore":true}"#.into(),
             None,
             "credsStore",
-            ConfigErrorKind::WrongType { expected: "string" },
+            DockerConfigErrorKind::WrongType { expected: "string" },
         ),
         (
             r#"{"credsStore":"../../tmp/evil"}"#.into(),
             None,
             "credsStore",
-            ConfigErrorKind::BadHelperName,
+            DockerConfigErrorKind::BadHelperName,
         ),
         (
             r#"{"credHelpers":{"gcr.io":"gcloud --flag"}}"#.into(),
             Some("gcr.io"),
             "credHelpers",
-            ConfigErrorKind::BadHelperName,
+            DockerConfigErrorKind::BadHelperName,
         ),
         (
             r#"{"credHelpers":{"gcr.io":1}}"#.into(),
             Some("gcr.io"),
             "credHelpers",
-            ConfigErrorKind::WrongType { expected: "string" },
+            DockerConfigErrorKind::WrongType { expected: "string" },
         ),
     ];
     for (json, key, field, kind) in cases {
@@ -433,7 +435,10 @@ fn not_json_errors_carry_serde_json_s_position_and_no_input() {
         format!(r#""{SECRET}""#).into_bytes(),
     ] {
         let e = DockerConfig::parse(&bytes).unwrap_err();
-        assert!(matches!(e.kind(), ConfigErrorKind::NotJson { .. }), "{e}");
+        assert!(
+            matches!(e.kind(), DockerConfigErrorKind::NotJson { .. }),
+            "{e}"
+        );
         assert_eq!((e.key(), e.field()), (None, "config"));
         let shown = e.to_string();
         assert!(

@@ -23,7 +23,7 @@ use registry_auth::docker_config::{DockerConfig, Lookup};
 use registry_auth::Credentials;
 use serde_json::{json, Map, Value};
 
-use docker::{clean, config_json, normalise, NAMES, SECRET};
+use docker::{clean, config_json, credential_key, normalise, NAMES, SECRET};
 use gen::{assert_one_line, bytes, contains, index, int, pick, pick_or_text, text};
 
 const NOT_FOUND: &str = "credentials not found in native keychain";
@@ -45,8 +45,9 @@ fuzz_target!(|data: &[u8]| {
         };
         let key = normalise(&name);
         if index(&mut u, 5) == 0 {
+            // A name with a namespace forgets that namespace's answer alone.
             resolver.forget(&name);
-            cache.remove(&key);
+            cache.remove(&credential_key(&name));
             continue;
         }
         match resolver.resolve(&name) {

@@ -5,7 +5,10 @@
 //! lookup's `Debug` and every error's `Display` and `Debug` must never show it. Lookups must
 //! follow the documented precedence (a `credHelpers` entry, then `credsStore`, then `auths`),
 //! name helpers that stay on `PATH`, and answer the same for every spelling of a registry
-//! when only one `auths` key names it.
+//! when only one `auths` key names it. `lookup_repository` must answer under the registry's
+//! key (then as `lookup` does) or under a key for a namespace of the file that prefixes the
+//! repository on `/` boundaries (then with credentials, and only when no helper serves the
+//! registry).
 #![no_main]
 
 #[path = "common/docker.rs"]
@@ -17,7 +20,7 @@ use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use registry_auth::docker_config::{DockerConfig, Lookup, DOCKER_HUB_SERVER, HELPER_PREFIX};
 
-use docker::{config_json, host_part, normalise, SECRET};
+use docker::{config_json, host_part, namespace, normalise, REPOSITORIES, SECRET};
 use gen::{assert_one_line, flag};
 
 const ALIASES: [&[&str]; 3] = [
@@ -147,6 +150,7 @@ fn check_lookups(config: &DockerConfig, keys: &[String], planted: bool) {
             (found, helper) => panic!("lookup({name:?}) = {found:?}, helper {helper:?}"),
         }
     }
+    check_repository_lookups(config, &names, planted);
     // Every spelling of a registry finds the same, unless several keys name it (then the one
     // written as asked wins, by design).
     let input_groups: Vec<Vec<String>> = keys
@@ -173,6 +177,51 @@ fn check_lookups(config: &DockerConfig, keys: &[String], planted: bool) {
                 first,
                 "{name:?} and {:?}",
                 group[0]
+            );
+        }
+    }
+}
+
+fn covers(ns: &str, repository: &str) -> bool {
+    repository == ns
+        || repository
+            .strip_prefix(ns)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn check_repository_lookups(config: &DockerConfig, names: &[String], planted: bool) {
+    let mut repositories: Vec<String> = REPOSITORIES.iter().map(|r| r.to_string()).collect();
+    repositories.extend(config.auth_keys().filter_map(namespace));
+    for name in names {
+        let wanted = normalise(name);
+        let helpers = config.creds_store().is_some()
+            || config.cred_helpers().any(|(k, _)| normalise(k) == wanted);
+        for repository in &repositories {
+            let found = config.lookup_repository(name, repository);
+            if planted {
+                let debug = format!("{found:?}");
+                assert!(!debug.contains(SECRET), "keyed lookup shows a secret: {debug}");
+            }
+            let key = found.key();
+            if key == wanted {
+                assert_eq!(found.value(), &config.lookup(name), "{name:?} {repository:?}");
+                continue;
+            }
+            let ns = key
+                .strip_prefix(wanted.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .unwrap_or_else(|| panic!("key {key:?} for registry {wanted:?}"));
+            assert!(covers(ns, repository.trim_matches('/')), "{key:?} for {repository:?}");
+            assert!(
+                config
+                    .auth_keys()
+                    .any(|k| normalise(k) == wanted && namespace(k).as_deref() == Some(ns)),
+                "{key:?} is no key of the file"
+            );
+            assert!(!helpers, "{key:?} answered where a helper serves {wanted:?}");
+            assert!(
+                matches!(found.value(), Lookup::Credentials(c) if !c.is_anonymous()),
+                "{found:?}"
             );
         }
     }

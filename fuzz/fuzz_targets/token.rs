@@ -2,10 +2,11 @@
 //! the input, under small and large limits, and `ErrorBody::parse` on both.
 //!
 //! A parsed token must be safe to put in a header (visible ASCII, so no header injection) and
-//! within the token limit, its lifetime at least the 60 s the token spec sets; for built JSON
-//! the result must also be the one the docs describe (`access_token` wins when usable, the
-//! error names the field at fault, `expires_in` read from numbers and numeric strings). Error
-//! bodies must print as one bounded line.
+//! within the token limit, its lifetime at least the 60 s the token spec sets and never beyond
+//! `MAX_EXPIRES_IN_SECS`; for built JSON the result must also be the one the docs describe
+//! (`access_token` wins when usable, the error names the field at fault, a member read twice
+//! refuses the body, `expires_in` read from numbers and numeric strings, and one too large to
+//! represent, `1e400` included, counts as absent). Error bodies must print as one bounded line.
 #![no_main]
 
 #[path = "common/gen.rs"]
@@ -13,14 +14,32 @@ mod gen;
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use registry_auth::token::{ErrorBody, TokenError, TokenLimits, TokenResponse};
+use registry_auth::token::{
+    ErrorBody, TokenError, TokenLimits, TokenResponse, MAX_EXPIRES_IN_SECS,
+};
 use registry_auth::Authorization;
 use serde_json::{json, Map, Value};
 
 use gen::{assert_one_line, chance, flag, index, int, pick, text};
 
-const BODY_LIMITS: [usize; 7] = [64 * 1024, 0, 1, 16, 64, 1024, usize::MAX];
-const TOKEN_LIMITS: [usize; 7] = [16 * 1024, 0, 1, 3, 8, 64, usize::MAX];
+const BODY_LIMITS: [usize; 7] = [256 * 1024, 0, 1, 16, 64, 1024, usize::MAX];
+const TOKEN_LIMITS: [usize; 7] = [64 * 1024, 0, 1, 3, 8, 64, usize::MAX];
+
+/// Numbers written as raw text, which `serde_json::Value` cannot hold (or holds as a float),
+/// and what `expires_in` must read from each.
+const RAW_NUMBERS: [(&str, Option<u64>); 8] = [
+    ("1e400", None),
+    ("-1e400", None),
+    ("18446744073709551616", None),
+    ("18446744073709551615", None),
+    ("4294967296", None),
+    ("4294967295", Some(MAX_EXPIRES_IN_SECS)),
+    ("4294967295.99", Some(MAX_EXPIRES_IN_SECS)),
+    ("1e2", Some(100)),
+];
+
+/// Stands for a raw number in the JSON built, until the text replaces it.
+const RAW_PLACEHOLDER: &str = "__raw_number__";
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
@@ -67,6 +86,7 @@ fn check_token(body: &[u8], limits: &TokenLimits) -> Expected {
     assert!(token.len() <= limits.token_bytes());
     assert!(Authorization::bearer(token).is_some());
     assert!(t.lifetime_secs() >= 60);
+    assert!(t.lifetime_secs() <= MAX_EXPIRES_IN_SECS.max(60));
     assert_eq!(t.lifetime_secs(), t.expires_in().unwrap_or(60).max(60));
     if let Some(rt) = t.refresh_token() {
         assert!(!rt.is_empty() && rt.expose().len() <= limits.token_bytes());
@@ -142,12 +162,13 @@ fn token_json(u: &mut Unstructured<'_>, limits: &TokenLimits) -> (Vec<u8>, Expec
         }
     }
     let mut expires_in = None;
-    match index(u, 9) {
+    let mut raw_number = None;
+    match index(u, 10) {
         0 => {}
         1 => {
             let n = int(u, 0, u64::MAX);
             m.insert("expires_in".into(), json!(n));
-            expires_in = Some(n);
+            expires_in = Some(n).filter(|n| *n <= MAX_EXPIRES_IN_SECS);
         }
         2 => {
             m.insert("expires_in".into(), json!(-(int(u, 1, 1000) as i64)));
@@ -167,11 +188,16 @@ fn token_json(u: &mut Unstructured<'_>, limits: &TokenLimits) -> (Vec<u8>, Expec
         }
         6 => {
             m.insert("expires_in".into(), json!(1e300));
-            expires_in = Some(u64::MAX);
         }
         7 => {
             m.insert("expires_in".into(), json!(-0.0));
             expires_in = Some(0);
+        }
+        8 => {
+            let (text, secs) = *pick(u, &RAW_NUMBERS);
+            m.insert("expires_in".into(), json!(RAW_PLACEHOLDER));
+            raw_number = Some(text);
+            expires_in = secs;
         }
         _ => {
             m.insert("expires_in".into(), json!(null));
@@ -189,6 +215,29 @@ fn token_json(u: &mut Unstructured<'_>, limits: &TokenLimits) -> (Vec<u8>, Expec
         m.insert("Token".into(), json!("other"));
     }
     let mut body = serde_json::to_vec(&Value::Object(m.clone())).unwrap_or_default();
+    if let Some(text) = raw_number {
+        let placeholder = format!("\"{RAW_PLACEHOLDER}\"");
+        body = String::from_utf8_lossy(&body)
+            .replacen(&placeholder, text, 1)
+            .into_bytes();
+    }
+    // A member the parser reads, written a second time (before the first): the body is
+    // ambiguous and refused, whatever either value holds.
+    let read_members = ["token", "access_token", "expires_in", "issued_at", "refresh_token"];
+    let present: Vec<&'static str> = read_members
+        .into_iter()
+        .filter(|f| m.contains_key(*f))
+        .collect();
+    let duplicate = if !present.is_empty() && chance(u, 1, 6) {
+        let field = *pick(u, &present);
+        let mut dup = format!("{{\"{field}\":");
+        dup.push_str(&serde_json::to_string(&string_value(u)).unwrap_or_default());
+        dup.push(',');
+        body.splice(0..1, dup.into_bytes());
+        Some(field)
+    } else {
+        None
+    };
     if chance(u, 1, 8) {
         body.splice(0..0, b" \n\t".iter().copied());
         body.extend_from_slice(b"\r\n");
@@ -202,6 +251,9 @@ fn token_json(u: &mut Unstructured<'_>, limits: &TokenLimits) -> (Vec<u8>, Expec
         (None, None) => Err(TokenError::MissingToken),
     };
     let expected = match token {
+        _ if duplicate.is_some() => Expected::Err(TokenError::DuplicateField {
+            field: duplicate.unwrap_or_default(),
+        }),
         Err(e) => Expected::Err(e),
         Ok(token) => Expected::Ok {
             token,

@@ -180,7 +180,10 @@ enum Headers<'a> {
 /// )]);
 /// assert_eq!(r.status(), 401);
 /// ```
-#[derive(Clone, Copy, Debug)]
+///
+/// `Debug` shows the status, the header names and the body's length: a token endpoint's body
+/// is a token.
+#[derive(Clone, Copy)]
 pub struct Response<'a> {
     pub(crate) status: u16,
     headers: Headers<'a>,
@@ -227,6 +230,28 @@ impl<'a> Response<'a> {
 
     pub(crate) fn first(&self, name: &'a str) -> Option<&'a [u8]> {
         self.values(name).next()
+    }
+}
+
+impl fmt::Debug for Response<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Names<'h>(Headers<'h>);
+        impl fmt::Debug for Names<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut list = f.debug_list();
+                match self.0 {
+                    Headers::Pairs(pairs) => list.entries(pairs.iter().map(|(n, _)| n)),
+                    #[cfg(feature = "http")]
+                    Headers::Map(map) => list.entries(map.keys()),
+                };
+                list.finish()
+            }
+        }
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("header_names", &Names(self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
     }
 }
 

@@ -119,6 +119,16 @@ fn text_without_secrets_is_normalised_and_clipped() {
 }
 
 #[test]
+fn cutting_the_start_of_one_secret_cuts_what_starts_another() {
+    // `:` may start `:_aA`; once it is cut, `%` may start `%3A_aA`.
+    for filler in [MAX_TEXT - 2, MAX_TEXT - 1] {
+        let raw = format!("{}%:A and more", "b".repeat(filler));
+        let shown = scrubber(&[":_aA"]).clean(&raw);
+        assert!(shown.ends_with("b..."), "{filler}: {shown}");
+    }
+}
+
+#[test]
 fn a_redaction_marker_is_never_cut_in_half() {
     let secret = "0123456789abcdef";
     for filler in MAX_TEXT - 12..MAX_TEXT {

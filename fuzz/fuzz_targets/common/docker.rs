@@ -14,8 +14,8 @@ use crate::gen::{chance, flag, index, int, pick, pick_or_text};
 pub const SECRET: &str = "FUZZSECRET";
 
 /// Keys and registry names: Docker Hub under its aliases, default ports, schemes and paths,
-/// case, IPv6.
-pub const NAMES: [&str; 18] = [
+/// case, IPv6, and Podman's keys for a namespace.
+pub const NAMES: [&str; 23] = [
     "https://index.docker.io/v1/",
     "docker.io",
     "index.docker.io",
@@ -33,6 +33,22 @@ pub const NAMES: [&str; 18] = [
     "http://r.example.com:80/",
     "ghcr.io",
     " ghcr.io ",
+    "",
+    "quay.io",
+    "quay.io/org-a",
+    "quay.io/org-a/app/",
+    "Quay.io/org-b",
+    "docker.io/library",
+];
+
+/// Repositories asked about with `lookup_repository`, beside the namespaces of the keys.
+pub const REPOSITORIES: [&str; 7] = [
+    "org-a/app",
+    "org-a",
+    "org-ab/app",
+    "org-b/x/y",
+    "library/alpine",
+    "v2/x",
     "",
 ];
 
@@ -206,4 +222,24 @@ pub fn host_part(name: &str) -> &str {
     let n = name.trim();
     let n = n.split_once("://").map_or(n, |(_, rest)| rest);
     n.split('/').next().unwrap_or(n)
+}
+
+/// The namespace of a key as the docs say Podman reads it: the path of a key without a scheme,
+/// without its outer slashes.
+pub fn namespace(name: &str) -> Option<String> {
+    let n = name.trim();
+    if n.contains("://") {
+        return None;
+    }
+    let (_, path) = n.split_once('/')?;
+    let path = path.trim_matches('/');
+    (!path.is_empty()).then(|| path.to_string())
+}
+
+/// The key credentials are filed (and a resolver caches them) under: `registry[/namespace]`.
+pub fn credential_key(name: &str) -> String {
+    match namespace(name) {
+        Some(ns) => format!("{}/{ns}", normalise(name)),
+        None => normalise(name),
+    }
 }
