@@ -300,7 +300,7 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>), UrlError> {
 
 /// Parses a host as a URL parser of a browser or of the `url` crate would: IPv6 in brackets,
 /// IPv4 including the numeric forms (`0x7f.1`, `2130706433`) that those parsers also read as
-/// addresses, so an attacker cannot hide a loopback address from the IP-literal rule behind a
+/// addresses, so an attacker cannot hide a loopback address from the internal-host rule behind a
 /// spelling.
 pub(crate) fn parse_host(host: &str) -> Result<Host, UrlError> {
     Ok(match check_host(host)? {
