@@ -9,9 +9,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::challenge::{ParseError, ViewError};
+use crate::origin::UrlError;
 use crate::server_text::Scrubber;
 use crate::token::{ErrorBody, TokenError};
-use crate::url::UrlError;
 
 /// Which URL was bad.
 #[non_exhaustive]
@@ -58,12 +58,18 @@ pub enum PolicyError {
         /// The registry.
         registry: String,
     },
-    /// The realm is an IP literal in a loopback, private, link-local or unspecified range on
-    /// another host than the registry's: a hostile registry could aim credentials at internal
-    /// services.
+    /// The realm is on an internal host (loopback, private, link-local or another
+    /// special-purpose address, `localhost` or a name under `.localhost`) other than the
+    /// registry's own: a hostile registry could aim credentials at internal services.
+    /// [`Config::allow_internal_realms_for`](crate::Config::allow_internal_realms_for) with
+    /// `registry` allows it.
+    #[non_exhaustive]
     InternalRealm {
         /// The realm.
         realm: String,
+        /// The registry whose challenge named it (`host[:port]`, as credentials are keyed):
+        /// its host is the one the realm's host was compared with.
+        registry: String,
     },
 }
 
@@ -81,9 +87,10 @@ impl fmt::Display for PolicyError {
                 f,
                 "refused to send credentials to {registry}: plain http needs insecure registries allowed"
             ),
-            PolicyError::InternalRealm { realm } => write!(
+            PolicyError::InternalRealm { realm, registry } => write!(
                 f,
-                "refused realm {realm}: internal ip address on another host than the registry"
+                "refused realm {realm}: internal host, not the host of registry {registry}; \
+                 config allow_internal_realms_for(\"{registry}\") allows it"
             ),
         }
     }
@@ -294,7 +301,7 @@ impl Error {
             Error::Policy(
                 PolicyError::RealmScheme { realm }
                 | PolicyError::InsecureRealm { realm }
-                | PolicyError::InternalRealm { realm },
+                | PolicyError::InternalRealm { realm, .. },
             ) => out.push(realm),
             _ => {}
         }

@@ -101,13 +101,15 @@ pub mod docker_config;
 mod error;
 #[cfg(feature = "host")]
 pub mod host;
+mod internal_host;
 pub mod machine;
+mod origin;
+mod query;
 pub mod reference;
 pub mod scope;
 mod secret;
 mod server_text;
 pub mod token;
-mod url;
 
 pub use cred_helper::CredentialResolver;
 pub use credentials::Credentials;
@@ -117,7 +119,7 @@ pub use machine::{
     Action, Authenticator, Config, FlowId, Method, Now, Request, Response, SendRequest,
     TokenRequest,
 };
+pub use origin::UrlError;
 pub use reference::Reference;
 pub use scope::{Scope, ScopeSet};
 pub use secret::{AuthScheme, Authorization, Secret};
-pub use url::UrlError;

@@ -113,18 +113,22 @@ fn key(b: &[u8]) -> Option<u32> {
 }
 
 impl Scrubber {
-    /// Adds a secret in every encoding the crate sends secrets in.
+    /// Adds a secret in every encoding the crate sends secrets in: as is, percent-encoded as
+    /// in a token request's query, and form-encoded as in an OAuth2 POST body (the encoders
+    /// that build those requests make the forms looked for here).
     pub(crate) fn add(&mut self, secret: &str) {
         if secret.is_empty() {
             return;
         }
         self.add_form(secret);
         let mut encoded = String::new();
-        percent_encode(&mut encoded, secret, false);
+        crate::query::encode_into(&mut encoded, secret);
         if encoded != secret {
             self.add_form(&encoded);
-            encoded.clear();
-            percent_encode(&mut encoded, secret, true);
+        }
+        encoded.clear();
+        encoded.extend(form_urlencoded::byte_serialize(secret.as_bytes()));
+        if encoded != secret {
             self.add_form(&encoded);
         }
     }
@@ -291,25 +295,6 @@ impl Scrubber {
                     .is_some_and(|s| begins(&self.forms, s) || begins(&self.short, s))
             })
             .unwrap_or(out.len())
-    }
-}
-
-/// Percent-encodes what is not unreserved (RFC 3986), as the crate does in queries and forms;
-/// `plus` writes a space as `+`, as form encoding may.
-fn percent_encode(out: &mut String, value: &str, plus: bool) {
-    let hex = |n: u8| char::from_digit(u32::from(n), 16).map_or('0', |c| c.to_ascii_uppercase());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b))
-            }
-            b' ' if plus => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(hex(b >> 4));
-                out.push(hex(b & 0xf));
-            }
-        }
     }
 }
 

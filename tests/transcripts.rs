@@ -1036,7 +1036,7 @@ fn realm_policy_refusals_name_the_rule() {
     let cases = [
         (REG, r#"Bearer realm="http://auth.example.com/token""#, "failed: refused realm http://auth.example.com/token: plain http realms need a plain http registry and insecure registries allowed"),
         (REG, r#"Bearer realm="file:///etc/passwd""#, "failed: refused realm file:///etc/passwd: only http and https realms are allowed"),
-        (REG, r#"Bearer realm="https://169.254.169.254/latest/meta-data""#, "failed: refused realm https://169.254.169.254/latest/meta-data: internal ip address on another host than the registry"),
+        (REG, r#"Bearer realm="https://169.254.169.254/latest/meta-data""#, "failed: refused realm https://169.254.169.254/latest/meta-data: internal host, not the host of registry registry.example.com; config allow_internal_realms_for(\"registry.example.com\") allows it"),
         ("http://127.0.0.1:5000", r#"Bearer realm="http://127.0.0.1:5001/token""#, "failed: refused realm http://127.0.0.1:5001/token: plain http realms need a plain http registry and insecure registries allowed"),
         (REG, r#"Bearer realm="https://user:pw@auth.example.com/""#, "failed: invalid realm: url carries user information"),
         (REG, r#"Bearer service="x""#, "failed: unusable challenge: bearer challenge has no `realm` parameter"),

@@ -1,9 +1,11 @@
 //! The machine's configuration.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::time::Duration;
 
 use crate::challenge::ParserConfig;
+use crate::docker_config::normalise;
 use crate::token::TokenLimits;
 
 /// How an [`Authenticator`](crate::Authenticator) behaves. Defaults suit public registries:
@@ -24,6 +26,8 @@ pub struct Config {
     pub(crate) parser: ParserConfig,
     pub(crate) token_limits: TokenLimits,
     pub(crate) allow_insecure: bool,
+    /// Registries (as credentials are keyed) whose challenges may name internal realms.
+    pub(crate) internal_realms_for: Vec<String>,
     pub(crate) refresh_margin: Duration,
     pub(crate) max_redirects: u32,
     pub(crate) one_scope_param: bool,
@@ -43,6 +47,7 @@ impl Default for Config {
             parser: ParserConfig::lenient(),
             token_limits: TokenLimits::DEFAULT,
             allow_insecure: false,
+            internal_realms_for: Vec::new(),
             refresh_margin: Duration::from_secs(10),
             max_redirects: 5,
             one_scope_param: false,
@@ -79,6 +84,44 @@ impl Config {
     #[must_use]
     pub fn allow_insecure(mut self, on: bool) -> Self {
         self.allow_insecure = on;
+        self
+    }
+
+    /// Let the challenges of `registry` name a realm on an internal host (default: no
+    /// registry may). Call once per registry; `registry` is spelled as for
+    /// [`Authenticator::set_credentials`](crate::Authenticator::set_credentials)
+    /// (`host[:port]`, a scheme or path ignored, default ports left out).
+    ///
+    /// A realm on an internal host (loopback, private, link-local or another special-purpose
+    /// address, `localhost` or a name under `.localhost`; the list is in the crate's
+    /// `internal_host` module) is refused unless it is on the registry's own host: a hostile or
+    /// compromised registry could otherwise aim token requests, and the credentials they carry,
+    /// at services inside the caller's network (cloud metadata at 169.254.169.254, an admin
+    /// port on loopback). A development registry on `http://localhost:5000` whose realm is
+    /// `http://127.0.0.1:5000/token` names another host, by spelling, and needs this setting.
+    ///
+    /// The setting trusts one registry, not one realm host: a registry named here may send
+    /// token requests to any internal host, while every other registry stays refused, even
+    /// one naming the same realm. A switch for all registries would lift the rule for the
+    /// public ones a tool also talks to; a list of realm hosts would let any registry aim at
+    /// those hosts. Plain `http` realms still need [`allow_insecure`](Self::allow_insecure).
+    ///
+    /// ```
+    /// use registry_auth::Config;
+    ///
+    /// let config = Config::default()
+    ///     .allow_insecure(true)
+    ///     .allow_internal_realms_for("localhost:5000");
+    /// assert!(config.internal_realms_allowed_for("http://LOCALHOST:5000/v2/"));
+    /// assert!(!config.internal_realms_allowed_for("localhost:5001"));
+    /// assert!(!Config::default().internal_realms_allowed_for("localhost:5000"));
+    /// ```
+    #[must_use]
+    pub fn allow_internal_realms_for(mut self, registry: &str) -> Self {
+        let name = normalise(registry);
+        if !self.internal_realms_for.contains(&name) {
+            self.internal_realms_for.push(name);
+        }
         self
     }
 
@@ -185,6 +228,13 @@ impl Config {
     /// Whether plain-http registries may receive credentials.
     pub fn insecure_allowed(&self) -> bool {
         self.allow_insecure
+    }
+
+    /// Whether the challenges of `registry` (spelled as for
+    /// [`allow_internal_realms_for`](Self::allow_internal_realms_for)) may name a realm on an
+    /// internal host.
+    pub fn internal_realms_allowed_for(&self, registry: &str) -> bool {
+        self.internal_realms_for.contains(&normalise(registry))
     }
 
     /// The token response bounds; a driver reads at most `token_limits().body_bytes() + 1`

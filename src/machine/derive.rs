@@ -3,8 +3,8 @@
 use alloc::string::String;
 
 use super::io::Method;
+use crate::query::query_param;
 use crate::scope::{Scope, ScopeSet};
-use crate::url::query_param;
 
 /// What a request needs, borrowed from its URL so that checking a cached token allocates nothing.
 #[derive(Debug, PartialEq, Eq)]

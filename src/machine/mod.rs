@@ -41,11 +41,12 @@ use self::registry::{Known, Registries, RegistryId};
 use crate::credentials::Credentials;
 use crate::docker_config::normalise;
 use crate::error::{Error, LimitKind, TextPass, UrlRole, UsageError};
+use crate::origin::{parse_scheme, resolve, UrlError, UrlParts};
+use crate::query::encode_into;
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::{Authorization, Secret};
 use crate::server_text::Scrubber;
 use crate::token::{ErrorBody, TokenError, TokenResponse};
-use crate::url::{encode_into, parse_scheme, resolve, UrlParts};
 
 /// Sends a flow may make beyond its first, for authentication (see the module docs).
 const MAX_AUTH_RETRIES: u8 = 2;
@@ -932,7 +933,7 @@ impl Authenticator {
         let (realm, service, scopes, opaque) =
             (&fetch.realm, &fetch.service, &fetch.scopes, &fetch.opaque);
         let reg = self.registries.get(registry).ok_or(Error::UnknownFlow)?;
-        check_realm(realm, &reg.origin, self.config.allow_insecure)?;
+        check_realm(realm, &reg.origin, &self.config)?;
         let creds = self.cred(registry).map(|c| &c.creds);
         let scope_items = scopes
             .iter()
@@ -1013,15 +1014,9 @@ impl Authenticator {
                 if !scope.is_empty() {
                     form.push(("scope", &scope));
                 }
-                let mut body = String::new();
-                for (n, (k, v)) in form.iter().enumerate() {
-                    if n > 0 {
-                        body.push('&');
-                    }
-                    body.push_str(k);
-                    body.push('=');
-                    encode_into(&mut body, v);
-                }
+                let body = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&form)
+                    .finish();
                 Ok(TokenRequest {
                     method: Method::Post,
                     url: realm
@@ -1223,7 +1218,7 @@ impl Authenticator {
             return self.fail(flow, Error::LimitExceeded(LimitKind::Redirects));
         }
         let target = core::str::from_utf8(location)
-            .map_err(|_| crate::url::UrlError::InvalidCharacter)
+            .map_err(|_| UrlError::InvalidCharacter)
             .and_then(|l| resolve(&flow.url, l))
             .and_then(|u| {
                 UrlParts::parse(&u)
@@ -1313,7 +1308,7 @@ impl Authenticator {
                 let Some(reg) = self.registries.get_mut(flow.registry) else {
                     return self.fail(flow, Error::UnknownFlow);
                 };
-                if let Err(e) = check_realm(&realm, &reg.origin, self.config.allow_insecure) {
+                if let Err(e) = check_realm(&realm, &reg.origin, &self.config) {
                     return self.fail(flow, e);
                 }
                 let known = Known::Bearer { realm, service };

@@ -18,8 +18,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::docker_config::fold_docker_hub;
+use crate::origin::{Origin, UrlParts};
 use crate::secret::Secret;
-use crate::url::{Origin, UrlParts};
 
 /// The index of a registry entry; valid while a flow or a cached token refers to it.
 pub(super) type RegistryId = usize;

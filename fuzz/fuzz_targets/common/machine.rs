@@ -10,7 +10,6 @@
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use libfuzzer_sys::arbitrary::Unstructured;
@@ -18,26 +17,33 @@ use registry_auth::challenge::ParserConfig;
 use registry_auth::machine::MAX_TOKEN_REQUESTS;
 use registry_auth::token::{TokenLimits, TokenResponse};
 use registry_auth::{
-    Action, AuthScheme, Authenticator, Authorization, Config, Credentials, Error, Method, Response,
-    Scope,
+    Action, AuthScheme, Authenticator, Authorization, Config, Credentials, Error, Method,
+    PolicyError, Response, Scope,
 };
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 use crate::gen::{bytes, chance, contains, flag, index, int, pick, pick_or_text, text};
 
+// Origins and internal hosts, read independently of the crate.
+#[path = "origin.rs"]
+mod origin_oracle;
+use origin_oracle::is_internal;
+pub use origin_oracle::{origin, Origin};
+
 // ---- the world: registries, credentials and their secrets ----------------------------------
 
 /// Registry names as credentials are keyed (`host[:port]`, default port dropped).
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 5] = [
     "registry.example.com",
     "127.0.0.1:5000",
     "registry.example.com:8443",
     "docker.io",
+    "localhost:5000",
 ];
 
 /// Spellings of each name that `set_credentials` must read as that name.
-const KEYS: [&[&str]; 4] = [
+const KEYS: [&[&str]; 5] = [
     &[
         "registry.example.com",
         "https://registry.example.com/v2/",
@@ -57,18 +63,21 @@ const KEYS: [&[&str]; 4] = [
         "registry-1.docker.io",
         "registry.hub.docker.com",
     ],
+    &["localhost:5000", "http://LOCALHOST:5000/v2/"],
 ];
 
 /// Where requests go, and the name whose credentials apply. Two spellings of one origin, and
 /// two origins (http and https) that share one name, so that both "same origin written
 /// differently" and "same name, other origin" are exercised.
-const BASES: [(&str, usize); 6] = [
+const BASES: [(&str, usize); 7] = [
     ("https://registry.example.com", 0),
     ("https://Registry.Example.COM:443", 0),
     ("http://registry.example.com", 0),
     ("http://127.0.0.1:5000", 1),
     ("https://registry.example.com:8443", 2),
     ("https://registry-1.docker.io", 3),
+    // A development registry on a loopback name (its realms on 127.0.0.1 need the opt-in).
+    ("http://localhost:5000", 4),
 ];
 
 const ROUTES: [(Method, &str); 12] = [
@@ -159,160 +168,6 @@ fn kind_secret(kind: Kind, name: usize) -> Option<String> {
         Kind::Identity | Kind::IdentityWithUser => Some(identity(name)),
         Kind::RegistryToken => Some(registry_token(name)),
     }
-}
-
-// ---- origins, read independently of the crate ----------------------------------------------
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Origin {
-    scheme: String,
-    host: String,
-    port: u16,
-}
-
-/// The origin of an absolute http(s) URL: scheme and host in lower case, IP literals in
-/// canonical form (IPv4 read with the WHATWG rules browsers use, so `0x7f.1` is 127.0.0.1),
-/// default port filled in.
-pub fn origin(url: &str) -> Option<Origin> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default = match scheme.as_str() {
-        "https" => 443,
-        "http" => 80,
-        _ => return None,
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let (host, port) = if authority.starts_with('[') {
-        let close = authority.find(']')?;
-        let after = &authority[close + 1..];
-        (&authority[..=close], after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
-    };
-    let port = match port {
-        None | Some("") => default,
-        Some(p) => p.parse().ok()?,
-    };
-    Some(Origin {
-        scheme,
-        host: normal_host(host)?,
-        port,
-    })
-}
-
-fn normal_host(host: &str) -> Option<String> {
-    if let Some(inner) = host.strip_prefix('[') {
-        let a: Ipv6Addr = inner.strip_suffix(']')?.parse().ok()?;
-        return Some(format!("[{a}]"));
-    }
-    let lower = host.to_ascii_lowercase();
-    if ends_in_number(&lower) {
-        return whatwg_ipv4(&lower).map(|a| a.to_string());
-    }
-    Some(lower)
-}
-
-fn v4_parts(host: &str) -> Vec<&str> {
-    let mut parts: Vec<&str> = host.split('.').collect();
-    if parts.len() > 1 && parts.last() == Some(&"") {
-        parts.pop();
-    }
-    parts
-}
-
-fn ends_in_number(host: &str) -> bool {
-    let parts = v4_parts(host);
-    let last = parts.last().copied().unwrap_or("");
-    (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())) || v4_number(last).is_some()
-}
-
-fn v4_number(part: &str) -> Option<u64> {
-    if part.is_empty() {
-        return None;
-    }
-    let (digits, radix) =
-        if let Some(h) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
-            (h, 16)
-        } else if part.len() > 1 && part.starts_with('0') {
-            (&part[1..], 8)
-        } else {
-            (part, 10)
-        };
-    if digits.is_empty() {
-        return Some(0);
-    }
-    if !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-fn whatwg_ipv4(host: &str) -> Option<Ipv4Addr> {
-    let parts = v4_parts(host);
-    if parts.len() > 4 {
-        return None;
-    }
-    let nums: Vec<u64> = parts.iter().map(|p| v4_number(p)).collect::<Option<_>>()?;
-    let (last, init) = nums.split_last()?;
-    if init.iter().any(|&n| n > 255) || *last >= 256u64.pow(5 - nums.len() as u32) {
-        return None;
-    }
-    let mut v = *last;
-    for (i, n) in init.iter().enumerate() {
-        v += n << (8 * (3 - i));
-    }
-    Some(Ipv4Addr::from(u32::try_from(v).ok()?))
-}
-
-/// Internal as url.rs documents it: loopback, private, link-local, unspecified, 0/8,
-/// 100.64/10, IPv6 unique-local and site-local, and IPv4 carried inside IPv6 judged as IPv4.
-fn is_internal(host: &str) -> bool {
-    fn v4(a: Ipv4Addr) -> bool {
-        let o = a.octets();
-        a.is_loopback()
-            || a.is_private()
-            || a.is_link_local()
-            || o[0] == 0
-            || (o[0] == 100 && (64..128).contains(&o[1]))
-    }
-    if let Ok(a) = host.parse::<Ipv4Addr>() {
-        return v4(a);
-    }
-    let Some(a) = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .and_then(|h| h.parse::<Ipv6Addr>().ok())
-    else {
-        return false;
-    };
-    let bits = u128::from(a);
-    let low32 = Ipv4Addr::from(bits as u32);
-    // (prefix, prefix length in bits) of the ranges that carry an IPv4 address in the low 32
-    // bits: compatible, mapped, translated, NAT64.
-    let carriers: [(u128, u32); 4] = [
-        (0, 96),
-        (0xffff << 32, 96),
-        (0xffff << 48, 96),
-        (0x0064_ff9b << 96, 96),
-    ];
-    if carriers
-        .iter()
-        .any(|&(prefix, len)| bits >> (128 - len) == prefix >> (128 - len))
-    {
-        return v4(low32);
-    }
-    if bits >> 112 == 0x2002 {
-        return v4(Ipv4Addr::from((bits >> 80) as u32));
-    }
-    let top10 = (bits >> 118) as u16;
-    bits >> 121 == 0xfc >> 1 // fc00::/7
-        || top10 == 0xfe80 >> 6 // fe80::/10
-        || top10 == 0xfec0 >> 6 // fec0::/10
-        || bits >> 80 == 0x0064_ff9b_0001 // 64:ff9b:1::/48
 }
 
 // ---- the oracle -------------------------------------------------------------------------
@@ -483,10 +338,13 @@ pub struct World {
     issues: HashMap<(Origin, String), u32>,
     refused: HashSet<(Origin, String)>,
     stale_on_403_400: bool,
+    /// Names whose challenges may name internal realms (`Config::allow_internal_realms_for`).
+    internal_allowed: Vec<usize>,
 }
 
 impl World {
     pub fn new(data: &[u8], setup: &Setup) -> Self {
+        origin_oracle::self_check();
         let secrets = all_secrets();
         World {
             insecure: setup.insecure,
@@ -511,6 +369,7 @@ impl World {
             issues: HashMap::new(),
             refused: HashSet::new(),
             stale_on_403_400: setup.stale_on_403_400,
+            internal_allowed: setup.internal_allowed.clone(),
         }
     }
 
@@ -614,6 +473,7 @@ impl World {
                 let target = match s.url() {
                     Some(u) => {
                         assert!(f.redirects_answered > 0, "send url {u} without a redirect");
+                        assert!(!u.contains('#'), "send url {u} keeps a fragment");
                         self.assert_no_unknown_secret("send url", u);
                         origin(u).unwrap_or_else(|| panic!("send to a non-http(s) url {u:?}"))
                     }
@@ -763,9 +623,15 @@ impl World {
             f.url
         );
         assert!(
-            !is_internal(&realm.host) || realm.host == f.origin.host,
+            !is_internal(&realm.host)
+                || realm.host == f.origin.host
+                || self.internal_allowed.contains(&f.name),
             "token request to internal {url} for {}",
             f.url
+        );
+        assert!(
+            !url.contains('#'),
+            "token request url {url} keeps a fragment"
         );
         // Invariant 4 (CVE-2020-15157): only to a realm the registry's own challenge named.
         let named = self.realms.get(&f.origin).is_some_and(|realms| {
@@ -851,6 +717,25 @@ impl World {
             !matches!(e, Error::UnknownFlow),
             "a live flow failed as unknown"
         );
+        if let Error::Policy(PolicyError::InternalRealm {
+            realm, registry, ..
+        }) = e
+        {
+            // Refused only what the policy refuses, naming the flow's registry.
+            assert_eq!(
+                registry, NAMES[f.name],
+                "internal realm refusal names {registry}"
+            );
+            if let Some(r) = origin(realm) {
+                assert!(
+                    is_internal(&r.host)
+                        && r.host != f.origin.host
+                        && !self.internal_allowed.contains(&f.name),
+                    "realm {realm} refused as internal for {}",
+                    f.url
+                );
+            }
+        }
         let shown = e.to_string();
         crate::gen::assert_one_line("error", &shown);
         let debug = format!("{e:?}");
@@ -1032,6 +917,11 @@ fn percent_decode(s: &str) -> String {
                 out.push((h * 16 + l) as u8);
                 i += 3;
             }
+            // application/x-www-form-urlencoded writes a space as `+`.
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
             (c, _, _) => {
                 out.push(c);
                 i += 1;
@@ -1050,6 +940,7 @@ pub struct Setup {
     pub insecure: bool,
     pub max_redirects: u32,
     pub max_flows: usize,
+    pub internal_allowed: Vec<usize>,
 }
 
 pub fn gen_config(u: &mut Unstructured<'_>) -> Setup {
@@ -1096,6 +987,12 @@ pub fn gen_config(u: &mut Unstructured<'_>) -> Setup {
     if chance(u, 1, 8) {
         config = config.client_id("fuzz client/1 &x=y");
     }
+    let mut internal_allowed = Vec::new();
+    if chance(u, 1, 4) {
+        let name = index(u, NAMES.len());
+        config = config.allow_internal_realms_for(pick(u, KEYS[name]));
+        internal_allowed.push(name);
+    }
     Setup {
         config,
         stale_on_403_400,
@@ -1103,6 +1000,7 @@ pub fn gen_config(u: &mut Unstructured<'_>) -> Setup {
         insecure,
         max_redirects,
         max_flows,
+        internal_allowed,
     }
 }
 
@@ -1168,7 +1066,7 @@ const STATUSES: [u16; 16] = [
     200, 401, 301, 302, 303, 307, 308, 400, 403, 404, 405, 500, 201, 401, 401, 429,
 ];
 
-const REALMS: [&str; 25] = [
+const REALMS: [&str; 40] = [
     "https://auth.example.com/token",
     "https://auth.example.com/token",
     "https://registry.example.com/token",
@@ -1195,6 +1093,23 @@ const REALMS: [&str; 25] = [
     "https://auth.example.com/t\u{f6}ken",
     "https://auth.example.com/token?q={x}|<y>",
     "https://auth.example.com/to\\ken",
+    // Internal by name or by special-purpose range (invariant 9).
+    "http://localhost:5000/token",
+    "http://127.0.0.1:5000/token",
+    "http://LOCALHOST.:5001/token",
+    "https://auth.localhost/token",
+    "https://198.18.0.1/token",
+    "https://224.0.0.1/token",
+    "https://255.255.255.255/token",
+    "https://192.0.0.8/token",
+    "https://[ff02::1]/token",
+    "https://[100::1]/token",
+    "https://[2001:db8::1]/token",
+    "https://[::ffff:c612:1]/token",
+    // Public by the same rules, and the registry's own loopback name on another port.
+    "https://1.1.1.1/token",
+    "https://[2606:4700::1111]/token",
+    "http://localhost:5001/token",
 ];
 
 const SCOPES: [&str; 7] = [
@@ -1207,7 +1122,7 @@ const SCOPES: [&str; 7] = [
     "repository:registry.example.com:5000/x:pull",
 ];
 
-const LOCATIONS: [&str; 16] = [
+const LOCATIONS: [&str; 20] = [
     "/v2/team/app/blobs/sha256:00?moved",
     "https://registry.example.com/v2/team/app/manifests/2",
     "https://REGISTRY.example.com:443/v2/x",
@@ -1224,6 +1139,11 @@ const LOCATIONS: [&str; 16] = [
     "https://user:pw@evil.example.org/",
     "ftp://x/",
     " https://registry.example.com/v2/ ",
+    // Fragments never reach a request, nor move the route.
+    "/v2/team/other/manifests/1#frag",
+    "#frag",
+    "https://registry.example.com/v2/x#/v2/team/app/manifests/1",
+    "http://localhost:5000/v2/x",
 ];
 
 fn quoted(s: &str) -> String {
