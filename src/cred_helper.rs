@@ -39,9 +39,8 @@ use core::fmt;
 use serde_json::Value as Json;
 
 use crate::credentials::Credentials;
-use crate::docker_config::{
-    credential_key, normalise as registry_key, DockerConfig, Keyed, Lookup,
-};
+use crate::docker_config::{DockerConfig, Keyed, Lookup};
+use crate::registry_name::{credential_key, normalise};
 use crate::secret::{Secret, WipedJson};
 
 /// The most bytes of standard output a helper's answer may have. A real answer is a user name
@@ -283,7 +282,7 @@ impl CredentialResolver {
     /// The credentials for `registry`, or the helper to run to get them. See
     /// [`DockerConfig::lookup`] for the order in which the config is consulted.
     pub fn resolve(&mut self, registry: &str) -> Resolution {
-        let key = registry_key(registry);
+        let key = normalise(registry);
         if let Some((_, c)) = self.cache.iter().find(|(k, _)| *k == key) {
             return Resolution::Ready(c.clone());
         }

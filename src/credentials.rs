@@ -98,18 +98,26 @@ impl Credentials {
         s.into_iter()
     }
 
-    /// The `Authorization: Basic` value for the credentials, when they can make one. An identity
-    /// token makes one only for the GET fallback of a token endpoint that refused the OAuth2
-    /// POST, with the `<token>` user name Docker uses for identity tokens.
-    pub(crate) fn basic_header(&self, for_token_get: bool) -> Option<Authorization> {
+    /// The `Authorization: Basic` value for the registry itself: a username and password.
+    pub(crate) fn basic_header(&self) -> Option<Authorization> {
         match self {
             Credentials::Basic { username, password } => {
                 Some(Authorization::basic(username, password.expose()))
             }
-            Credentials::IdentityToken { username, token } if for_token_get => Some(
-                Authorization::basic(username.as_deref().unwrap_or("<token>"), token.expose()),
-            ),
             _ => None,
+        }
+    }
+
+    /// The `Authorization: Basic` value for a token endpoint's GET: a username and password,
+    /// or an identity token (for the GET fallback of a realm that refused the OAuth2 POST)
+    /// under the `<token>` user name Docker uses for identity tokens.
+    pub(crate) fn token_get_basic_header(&self) -> Option<Authorization> {
+        match self {
+            Credentials::IdentityToken { username, token } => Some(Authorization::basic(
+                username.as_deref().unwrap_or("<token>"),
+                token.expose(),
+            )),
+            _ => self.basic_header(),
         }
     }
 }

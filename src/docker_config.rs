@@ -70,6 +70,7 @@ use serde_json::{Map, Value as Json};
 use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
+use crate::registry_name::{covers, filed_key, host_part, namespace_part, normalise};
 use crate::secret::{Secret, WipedJson};
 
 /// The key `docker login` stores Docker Hub under, and the server URL Docker gives credential
@@ -358,91 +359,6 @@ fn is_helper_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| !c.is_control() && !c.is_whitespace() && c != '/' && c != '\\')
-}
-
-/// The `host[:port]` of a key or registry name as written: scheme and path removed.
-fn host_part(name: &str) -> &str {
-    let n = name.trim();
-    let n = n.split_once("://").map_or(n, |(_, rest)| rest);
-    n.split('/').next().unwrap_or(n)
-}
-
-/// The namespace a key names below its registry, as Podman reads keys: the path of a key
-/// written without a scheme (`quay.io/org-a/` gives `org-a`). A key with a scheme is a URL in
-/// Docker's style (`https://index.docker.io/v1/`), whose path names an API version, not a
-/// namespace.
-fn namespace_part(key: &str) -> Option<&str> {
-    let key = key.trim();
-    if key.contains("://") {
-        return None;
-    }
-    let (_, path) = key.split_once('/')?;
-    Some(path.trim_matches('/')).filter(|p| !p.is_empty())
-}
-
-/// Whether `namespace` is `repository` or one of its parents, on `/` boundaries: `org-a`
-/// covers `org-a` and `org-a/app`, not `org-ab`.
-fn covers(namespace: &str, repository: &str) -> bool {
-    match repository.strip_prefix(namespace) {
-        Some(rest) => rest.is_empty() || rest.starts_with('/'),
-        None => false,
-    }
-}
-
-/// The key credentials are filed under: the registry's name (see [`normalise`]), then `/` and
-/// the namespace when there is one.
-fn filed_key(registry: &str, namespace: Option<&str>) -> String {
-    match namespace {
-        Some(ns) => {
-            let mut key = String::with_capacity(registry.len() + 1 + ns.len());
-            key.push_str(registry);
-            key.push('/');
-            key.push_str(ns);
-            key
-        }
-        None => registry.to_owned(),
-    }
-}
-
-/// The key a caller's name for credentials stands for: `registry[/namespace]` as
-/// [`Keyed::key`] gives it, for any spelling of the registry. A scheme marks a URL, whose path
-/// is ignored.
-pub(crate) fn credential_key(name: &str) -> String {
-    filed_key(&normalise(name), namespace_part(name))
-}
-
-/// The name registries are compared by (and resolver caches keyed by): host in lowercase,
-/// default port dropped, Docker Hub's aliases folded into `docker.io`.
-///
-/// A name carries no scheme to tell the ports apart, so `:443` and `:80` are both dropped, as
-/// Docker does; the machine keys a request's origin with [`fold_docker_hub`] alone, on a name
-/// that already lacks only the port that is the default for the request's scheme.
-pub(crate) fn normalise(name: &str) -> String {
-    let host = host_part(name).to_ascii_lowercase();
-    let host = match host.rsplit_once(':') {
-        Some((h, "443" | "80")) if !h.is_empty() => h.to_owned(),
-        _ => host,
-    };
-    fold_docker_hub(host)
-}
-
-/// Docker Hub's aliases folded into `docker.io`, anything else kept: the key of an origin
-/// written as `host[:port]` (lower-case host, only its scheme's default port left out), so that
-/// `https://r:80` is not the registry `r` and does not get `r`'s credentials.
-pub(crate) fn fold_docker_hub(host: String) -> String {
-    if is_docker_hub(&host) {
-        String::from("docker.io")
-    } else {
-        host
-    }
-}
-
-/// Docker Hub's registry names: `docker.io` and the hosts that serve or used to serve its API.
-fn is_docker_hub(normalised_host: &str) -> bool {
-    matches!(
-        normalised_host,
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com"
-    )
 }
 
 fn decode_auth(key: &str, auth: &str) -> Result<(String, Secret), DockerConfigError> {
@@ -835,26 +751,5 @@ fn helper(name: &str, server_url: String) -> Lookup {
     Lookup::Helper {
         program,
         server_url,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalisation_drops_scheme_path_case_default_ports_and_hub_aliases() {
-        for (input, want) in [
-            ("https://index.docker.io/v1/", "docker.io"),
-            ("Registry-1.Docker.IO", "docker.io"),
-            ("http://R.example.com:80/v2/", "r.example.com"),
-            ("r.example.com:443", "r.example.com"),
-            ("r.example.com:8443", "r.example.com:8443"),
-            ("[::1]:443", "[::1]"),
-            ("[::443]", "[::443]"),
-            ("localhost:5000", "localhost:5000"),
-        ] {
-            assert_eq!(normalise(input), want, "{input}");
-        }
     }
 }

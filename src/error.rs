@@ -171,6 +171,9 @@ pub enum Error {
     SendFailed,
     /// The flow handle is not (or no longer) known; flows end when `Done` or `Failed` is polled.
     UnknownFlow,
+    /// The machine reached a state its invariants rule out: a bug in this crate (please
+    /// report it with the message). The flow ends rather than panic.
+    Internal(&'static str),
 }
 
 impl fmt::Display for Error {
@@ -249,6 +252,7 @@ impl fmt::Display for Error {
             }),
             Error::SendFailed => f.write_str("sending the request failed"),
             Error::UnknownFlow => f.write_str("unknown flow"),
+            Error::Internal(what) => write!(f, "internal error (a bug, please report): {what}"),
         }
     }
 }

@@ -106,6 +106,7 @@ pub mod machine;
 mod origin;
 mod query;
 pub mod reference;
+mod registry_name;
 pub mod scope;
 mod secret;
 mod server_text;

@@ -57,6 +57,7 @@ use alloc::string::String;
 use core::fmt;
 use core::str::FromStr;
 
+use crate::registry_name::{is_docker_hub, DOCKER_HUB, DOCKER_HUB_API};
 use crate::scope::Scope;
 
 /// The longest input an error message repeats; longer inputs are cut with `...`.
@@ -68,10 +69,6 @@ pub const NAME_MAX_LEN: usize = 255;
 /// The longest tag: one word character and up to 127 more.
 pub const TAG_MAX_LEN: usize = 128;
 
-/// Docker Hub's canonical registry name.
-const DOCKER_HUB: &str = "docker.io";
-/// The host that actually serves Docker Hub's registry API.
-const DOCKER_HUB_API: &str = "registry-1.docker.io";
 /// Single-component Hub repositories live under this namespace.
 const OFFICIAL_PREFIX: &str = "library/";
 
@@ -399,12 +396,6 @@ fn is_registry_component(first: &str) -> bool {
         || first
             .chars()
             .any(|c| !c.to_lowercase().eq(core::iter::once(c)))
-}
-
-fn is_docker_hub(domain: &str) -> bool {
-    ["docker.io", "index.docker.io", "registry-1.docker.io"]
-        .iter()
-        .any(|h| domain.eq_ignore_ascii_case(h))
 }
 
 /// `[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use crate::challenge::ParserConfig;
-use crate::docker_config::normalise;
+use crate::registry_name::normalise;
 use crate::token::TokenLimits;
 
 /// How an [`Authenticator`](crate::Authenticator) behaves. Defaults suit public registries:

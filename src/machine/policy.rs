@@ -19,9 +19,9 @@
 use alloc::string::ToString;
 
 use super::Config;
-use crate::docker_config::normalise;
 use crate::error::{Error, PolicyError, UrlRole};
 use crate::origin::{Origin, Scheme, UrlError, UrlParts};
+use crate::registry_name::normalise;
 use crate::server_text::clip;
 
 /// Checks a realm named by `registry`'s challenge and returns its origin.

@@ -1,32 +1,31 @@
 //! What the machine knows per registry origin, in a table with a cap, looked up by key.
 //!
 //! One entry per origin (scheme, host, port) the caller sent requests to: the last challenge
-//! it answered with, the refresh token its realm issued, whether its realm refused an OAuth2
-//! POST. Entries are found by their origin's canonical key (`scheme://host:port`, host
+//! it answered with, and whether its realm refused an OAuth2 POST. Entries are found by their origin's canonical key (`scheme://host:port`, host
 //! lower-cased, IP literals in canonical form), written into a reused buffer so that finding a
 //! known registry does not allocate.
 //!
 //! # Bound
 //! The table holds at most [`Config::max_registries`](super::Config::max_registries) entries
 //! that no flow uses. When a new origin arrives at a full table, the least recently used entry
-//! without a flow in progress is dropped, with its cached tokens and refresh token (its
-//! credentials stay: they are keyed by name, not by entry). Entries in use by flows are never
+//! without a flow in progress is dropped, with its cached tokens (its credentials stay: they
+//! are keyed by name, not by entry). Entries in use by flows are never
 //! dropped, so the table is at most the cap plus the flows in progress.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::docker_config::fold_docker_hub;
 use crate::origin::{Origin, UrlParts};
-use crate::secret::Secret;
+use crate::registry_name::fold_docker_hub;
 
 /// The index of a registry entry; valid while a flow or a cached token refers to it.
-pub(super) type RegistryId = usize;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RegistryId(usize);
 
 /// What a registry's last challenge said, to authenticate later requests before sending them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Known {
+pub(super) enum LastChallenge {
     Bearer {
         realm: String,
         service: Option<String>,
@@ -38,8 +37,7 @@ pub(super) struct Registry {
     pub(super) origin: Origin,
     /// `host[:port]`, the key of credentials.
     pub(super) name: String,
-    pub(super) known: Option<Known>,
-    pub(super) refresh_token: Option<Secret>,
+    pub(super) last_challenge: Option<LastChallenge>,
     /// The realm answered an OAuth2 POST with a status that means "use GET".
     pub(super) post_refused: bool,
     /// The canonical origin key this entry is filed under.
@@ -52,8 +50,8 @@ pub(super) struct Registry {
 
 pub(super) struct Registries {
     entries: Vec<Option<Registry>>,
-    free: Vec<RegistryId>,
-    by_key: BTreeMap<String, RegistryId>,
+    free: Vec<usize>,
+    by_key: BTreeMap<String, usize>,
     /// Reused to write the key of the origin looked up.
     scratch: String,
     uses: u64,
@@ -78,25 +76,25 @@ impl Registries {
     }
 
     pub(super) fn get(&self, id: RegistryId) -> Option<&Registry> {
-        self.entries.get(id)?.as_ref()
+        self.entries.get(id.0)?.as_ref()
     }
 
     pub(super) fn get_mut(&mut self, id: RegistryId) -> Option<&mut Registry> {
-        self.entries.get_mut(id)?.as_mut()
+        self.entries.get_mut(id.0)?.as_mut()
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = (RegistryId, &Registry)> + '_ {
         self.entries
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| r.as_ref().map(|r| (i, r)))
+            .filter_map(|(i, r)| r.as_ref().map(|r| (RegistryId(i), r)))
     }
 
     pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (RegistryId, &mut Registry)> + '_ {
         self.entries
             .iter_mut()
             .enumerate()
-            .filter_map(|(i, r)| r.as_mut().map(|r| (i, r)))
+            .filter_map(|(i, r)| r.as_mut().map(|r| (RegistryId(i), r)))
     }
 
     /// The entry of a request's origin, made when it is new, and counted as used by one more
@@ -113,7 +111,7 @@ impl Registries {
         let id = match self.by_key.get(key.as_str()) {
             Some(&id) => {
                 self.scratch = key;
-                id
+                RegistryId(id)
             }
             None => {
                 if self.len() >= self.cap {
@@ -125,8 +123,7 @@ impl Registries {
                 let entry = Registry {
                     name: fold_docker_hub(origin.registry_name()),
                     origin,
-                    known: None,
-                    refresh_token: None,
+                    last_challenge: None,
                     post_refused: false,
                     key: key.clone(),
                     users: 0,
@@ -147,7 +144,7 @@ impl Registries {
                 self.by_key.insert(key.clone(), id);
                 // The buffer stays for the next lookup, so that one does not allocate.
                 self.scratch = key;
-                id
+                RegistryId(id)
             }
         };
         let uses = self.uses;
@@ -171,9 +168,9 @@ impl Registries {
             .iter()
             .filter(|(_, r)| r.users == 0)
             .min_by_key(|(_, r)| r.last_used)?;
-        let entry = self.entries.get_mut(id)?.take()?;
+        let entry = self.entries.get_mut(id.0)?.take()?;
         self.by_key.remove(&entry.key);
-        self.free.push(id);
+        self.free.push(id.0);
         Some(id)
     }
 }

@@ -6,9 +6,10 @@ use super::io::Method;
 use crate::query::query_param;
 use crate::scope::{Scope, ScopeSet};
 
-/// What a request needs, borrowed from its URL so that checking a cached token allocates nothing.
+/// The scopes a request's route implies, borrowed from its URL so that checking a cached token
+/// allocates nothing.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Derived<'a> {
+pub(crate) enum RouteScopes<'a> {
     /// `/v2/` and anything outside the API: no scope (Docker Hub still wants a token).
     Nothing,
     /// `/v2/_catalog`: `registry:catalog:*`.
@@ -50,19 +51,23 @@ fn actions(method: Method) -> &'static [&'static str] {
     }
 }
 
-pub(crate) fn derive<'a>(method: Method, path: &'a str, query: Option<&str>) -> Derived<'a> {
+pub(crate) fn route_scopes<'a>(
+    method: Method,
+    path: &'a str,
+    query: Option<&str>,
+) -> RouteScopes<'a> {
     let Some(rest) = path.strip_prefix("/v2/") else {
-        return Derived::Nothing;
+        return RouteScopes::Nothing;
     };
     if rest == "_catalog" {
-        return Derived::Catalog;
+        return RouteScopes::Catalog;
     }
     let Some(end) = route_start(rest) else {
-        return Derived::Nothing;
+        return RouteScopes::Nothing;
     };
     let name = rest.get(..end).unwrap_or_default();
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
-        return Derived::Nothing;
+        return RouteScopes::Nothing;
     }
     let mount_from = match (method, query) {
         (Method::Post, Some(q))
@@ -75,20 +80,28 @@ pub(crate) fn derive<'a>(method: Method, path: &'a str, query: Option<&str>) -> 
         _ => None,
     }
     .filter(|from| !from.is_empty() && from.bytes().all(|b| b.is_ascii_graphic()));
-    Derived::Repository {
+    RouteScopes::Repository {
         name,
         actions: actions(method),
         mount_from,
     }
 }
 
-impl Derived<'_> {
+impl<'a> RouteScopes<'a> {
+    /// The repository the route names, if any.
+    pub(crate) fn repository(&self) -> Option<&'a str> {
+        match self {
+            RouteScopes::Repository { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
     /// Whether a token holding `held` may be used.
     pub(crate) fn covered_by(&self, held: &ScopeSet) -> bool {
         match self {
-            Derived::Nothing => true,
-            Derived::Catalog => held.covers_parts("registry", "catalog", &["*"]),
-            Derived::Repository {
+            RouteScopes::Nothing => true,
+            RouteScopes::Catalog => held.covers_parts("registry", "catalog", &["*"]),
+            RouteScopes::Repository {
                 name,
                 actions,
                 mount_from,
@@ -104,9 +117,9 @@ impl Derived<'_> {
     /// Adds the derived scopes to `set`.
     pub(crate) fn add_to(&self, set: &mut ScopeSet) {
         match self {
-            Derived::Nothing => {}
-            Derived::Catalog => set.insert(Scope::catalog()),
-            Derived::Repository {
+            RouteScopes::Nothing => {}
+            RouteScopes::Catalog => set.insert(Scope::catalog()),
+            RouteScopes::Repository {
                 name,
                 actions,
                 mount_from,
@@ -135,7 +148,7 @@ mod tests {
             None => (url_path, None),
         };
         let mut set = ScopeSet::new();
-        derive(method, path, query).add_to(&mut set);
+        route_scopes(method, path, query).add_to(&mut set);
         alloc::string::ToString::to_string(&set)
     }
 
@@ -207,7 +220,7 @@ mod tests {
 
     #[test]
     fn coverage_matches_the_built_set() {
-        let d = derive(Method::Put, "/v2/a/manifests/1", None);
+        let d = route_scopes(Method::Put, "/v2/a/manifests/1", None);
         let mut set = ScopeSet::new();
         assert!(!d.covered_by(&set));
         d.add_to(&mut set);
