@@ -158,7 +158,7 @@ async fn fetch(auth: &Shared, notify: &Notify, url: &str) -> Result<Done, BoxErr
         let action = with_auth(auth, |a| a.poll(id));
         match action {
             Action::Send(send) => {
-                let target = send.url().unwrap_or(url);
+                let target = send.url();
                 let mut headers = HeaderMap::new();
                 send.apply_to(&mut headers);
                 let label = auth_label(send.authorization().map(|a| a.scheme()));

@@ -189,7 +189,7 @@ fn run_flow(
     for _ in 0..32 {
         match auth.poll(id) {
             Action::Send(send) => {
-                print_send(&send, url);
+                print_send(&send);
                 let Some(reply) = script.pop_front() else {
                     println!("= the script has no response left");
                     auth.cancel(id);
@@ -250,9 +250,9 @@ fn header_pairs(reply: &Canned) -> Vec<(&str, &[u8])> {
         .collect()
 }
 
-fn print_send(send: &SendRequest, url: &str) {
-    let target = send.url().unwrap_or(url);
-    let note = if send.url().is_some() {
+fn print_send(send: &SendRequest) {
+    let target = send.url();
+    let note = if send.is_redirected() {
         "   (redirected)"
     } else {
         ""

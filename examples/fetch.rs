@@ -620,7 +620,7 @@ impl Flow<'_> {
     /// Carries out [`Action::Send`]: the caller's request, with the `Authorization` the
     /// machine chose.
     fn send(&mut self, auth: &mut Authenticator, send: &SendRequest) -> Result<(), String> {
-        let target = send.url().unwrap_or(self.url);
+        let target = send.url();
         let mut headers = self.headers.clone();
         if !self.caller_authorized || origin(target) != origin(self.url) {
             // Sets the machine's Authorization or removes any, including the caller's own

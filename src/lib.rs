@@ -45,7 +45,7 @@
 //!     match auth.poll(id) {
 //!         Action::Send(send) => {
 //!             let a = send.authorization().map(|a| a.expose());
-//!             let (status, headers, body) = http(send.method().as_str(), send.url().unwrap_or(url), a);
+//!             let (status, headers, body) = http(send.method().as_str(), send.url(), a);
 //!             let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_slice())).collect();
 //!             auth.handle_response(id, Response::new(status).headers(&headers).body(&body), now)?;
 //!             if status < 300 { /* this response is the caller's answer once Done */ }

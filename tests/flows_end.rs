@@ -58,7 +58,7 @@ fn a_waiting_flow_takes_over_a_fetch_unanswered_past_the_timeout() {
     auth.handle_timeout(secs(130));
     assert_eq!(auth.poll_timeout(), None, "nobody waits any more");
     let mut script: VecDeque<Canned> = vec![Canned::token("second", 300), resp(200)].into();
-    let lines = drive(&mut auth, b, URL, "GET", secs(131), &mut script);
+    let lines = drive(&mut auth, b, "GET", secs(131), &mut script);
     assert_eq!(
         lines,
         [

@@ -275,7 +275,7 @@ fn check(action: &Action, start_url: &str, insecure: bool, issued: &Issued) -> b
     let reg = origin(start_url);
     match action {
         Action::Send(s) => {
-            let target = s.url().unwrap_or(start_url);
+            let target = s.url();
             if let Some(a) = s.authorization() {
                 let value = a.expose();
                 // Invariant 3: Authorization only to the flow's registry origin.
@@ -375,7 +375,7 @@ fn drive(
                     // A realm's token checked against its origin, per registry, and how often
                     // another registry's token was on record to leak.
                     if tok != REGTOKEN {
-                        let to = origin(s.url().unwrap_or(url));
+                        let to = origin(s.url());
                         if to.0 == "https" {
                             cov.issued_bearer_sends_https += 1;
                         } else {
@@ -385,7 +385,7 @@ fn drive(
                             u32::from(issued.holds_foreign(&to));
                     }
                 }
-                cov.redirects_followed += u32::from(s.url().is_some());
+                cov.redirects_followed += u32::from(s.is_redirected());
             }
             Action::Fetch(f) => {
                 let secret = f.authorization().is_some()

@@ -170,7 +170,7 @@ fn token_echoed_after(meanwhile: impl FnOnce(&mut Authenticator)) -> String {
         resp(401).challenge(&challenge).body(body),
     ]
     .into();
-    let lines = drive(&mut auth, id, &url, "GET", secs(2), &mut script);
+    let lines = drive(&mut auth, id, "GET", secs(2), &mut script);
     assert!(script.is_empty(), "{lines:#?}");
     failure(&lines).to_string()
 }

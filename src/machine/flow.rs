@@ -5,6 +5,7 @@
 //! their last flow, so that a flow on the cached-token path does not allocate.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::cache::TokenId;
@@ -46,7 +47,8 @@ pub(super) enum SentAuth {
 
 /// Where the flow's request goes now; a redirect changes it.
 pub(super) struct Target {
-    pub(super) url: String,
+    /// Shared with the `SendRequest`s handed out (see [`Flows::reserve`]).
+    pub(super) url: Arc<String>,
     /// Where the path starts in `url`, so routes are read without parsing the URL again.
     pub(super) path_start: usize,
     pub(super) redirected: bool,
@@ -186,8 +188,8 @@ struct Slot {
     generation: u32,
     flow: Option<Flow>,
     /// The URL buffer of the last flow in this slot, reused so a flow on the hot path does not
-    /// allocate.
-    spare: String,
+    /// allocate (when the caller has dropped the `SendRequest`s that shared it).
+    spare: Option<Arc<String>>,
 }
 
 /// The flows in progress.
@@ -204,9 +206,9 @@ impl Flows {
         self.live
     }
 
-    /// A slot for a new flow and the URL buffer to build its target in; `None` when no slot
-    /// index is left.
-    pub(super) fn reserve(&mut self) -> Option<(u32, String)> {
+    /// A slot for a new flow and the URL buffer to build its target in (reused when no
+    /// `SendRequest` still shares it); `None` when no slot index is left.
+    pub(super) fn reserve(&mut self) -> Option<(u32, Arc<String>)> {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -214,7 +216,7 @@ impl Flows {
                 self.slots.push(Slot {
                     generation: 0,
                     flow: None,
-                    spare: String::new(),
+                    spare: None,
                 });
                 i
             }
@@ -222,9 +224,18 @@ impl Flows {
         let spare = self
             .slots
             .get_mut(index as usize)
-            .map(|s| core::mem::take(&mut s.spare))
-            .unwrap_or_default();
-        Some((index, spare))
+            .and_then(|s| s.spare.take());
+        let buffer = match spare {
+            Some(mut shared) => match Arc::get_mut(&mut shared) {
+                Some(buffer) => {
+                    buffer.clear();
+                    shared
+                }
+                None => Arc::default(),
+            },
+            None => Arc::default(),
+        };
+        Some((index, buffer))
     }
 
     /// Puts a new flow in a reserved slot.
@@ -267,8 +278,7 @@ impl Flows {
     /// Ends a taken flow: its slot is free for the next, with its URL buffer.
     pub(super) fn release(&mut self, id: FlowId, flow: Flow) {
         if let Some(slot) = self.slots.get_mut(id.index as usize) {
-            slot.spare = flow.target.url;
-            slot.spare.clear();
+            slot.spare = Some(flow.target.url);
             slot.generation = slot.generation.wrapping_add(1);
             self.free.push(id.index);
             self.live = self.live.saturating_sub(1);

@@ -3,6 +3,7 @@
 //! from and to the `http` crate's.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 #[cfg(feature = "http")]
 use alloc::vec::Vec;
 use core::fmt;
@@ -351,7 +352,10 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SendRequest {
     pub(crate) method: Method,
-    pub(crate) url: Option<String>,
+    /// Shared with the flow, whose buffer it is: the next flow in the slot reuses it once this
+    /// is dropped, so a request with a cached token allocates nothing.
+    pub(crate) url: Arc<String>,
+    pub(crate) redirected: bool,
     pub(crate) authorization: Option<Authorization>,
     pub(crate) keep_caller_authorization: bool,
 }
@@ -371,9 +375,15 @@ impl SendRequest {
         self.keep_caller_authorization
     }
 
-    /// The URL to send to, when a redirect changed it; `None` means the request's own URL.
-    pub fn url(&self) -> Option<&str> {
-        self.url.as_deref()
+    /// The URL to send to: the request's own (normalised: default port and fragment left
+    /// out), or where a redirect pointed.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether a redirect changed the URL from the request's own.
+    pub fn is_redirected(&self) -> bool {
+        self.redirected
     }
 
     /// The method to use: the request's own, or `GET` after a `303 See Other`.

@@ -48,6 +48,7 @@ mod scrub;
 mod token_request;
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::mem;
 
 pub use config::Config;
@@ -217,8 +218,9 @@ impl Authenticator {
         let registry = self
             .registries
             .acquire(&parts, |gone| tokens.remove_registry(gone));
-        parts.write_to(&mut url);
-        let path_start = url.len() - parts.path_and_query.len();
+        let buffer = Arc::make_mut(&mut url);
+        parts.write_to(buffer);
+        let path_start = buffer.len() - parts.path_and_query.len();
         let target = Target {
             url,
             path_start,

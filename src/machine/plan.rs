@@ -7,6 +7,7 @@
 //! gets the token this flow fetched, else a cached one that covers the request, else the
 //! flow waits for a token request in progress that asks for enough, else it makes one.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::cache::Wanted;
@@ -64,7 +65,8 @@ impl Authenticator {
         flow.handed_out = false;
         flow.state = State::AwaitSend(SendRequest {
             method: flow.method,
-            url: flow.target.redirected.then(|| flow.target.url.clone()),
+            url: Arc::clone(&flow.target.url),
+            redirected: flow.target.redirected,
             authorization,
             keep_caller_authorization: flow.caller_auth && flow.target.on_registry,
         });

@@ -1,6 +1,8 @@
 //! The registry's answer to the caller's request: done, a redirect to follow, or a challenge
 //! to answer (see [`challenge_answer`](super::challenge_answer)).
 
+use alloc::sync::Arc;
+
 use super::flow::{Flow, SentAuth, State, Target};
 use super::io::{Action, Method, Response};
 use super::{Authenticator, MAX_AUTH_RETRIES};
@@ -63,7 +65,7 @@ impl Authenticator {
             .get(flow.registry)
             .is_some_and(|r| r.origin == origin);
         flow.target = Target {
-            url,
+            url: Arc::new(url),
             path_start,
             redirected: true,
             on_registry,

@@ -145,7 +145,7 @@ impl Client {
         loop {
             match self.auth.poll(id) {
                 Action::Send(send) => {
-                    let url = send.url().unwrap_or(call.url).to_string();
+                    let url = send.url().to_string();
                     let mut headers = call.headers.clone();
                     if let Some(a) = send.authorization() {
                         headers.push(("Authorization", a.expose().to_string()));
