@@ -7,6 +7,9 @@
 //! `Secret` of a JSON-looking output it rejected: that output is where the secret is.
 #![no_main]
 
+#[path = "common/dict.rs"]
+mod dict;
+
 #[path = "common/docker.rs"]
 mod docker;
 #[path = "common/gen.rs"]
@@ -28,7 +31,12 @@ use gen::{assert_one_line, bytes, contains, index, int, pick, pick_or_text, text
 
 const NOT_FOUND: &str = "credentials not found in native keychain";
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: dict::use_dictionary("cred_helper"),
+    |data: &[u8]| run(data)
+);
+
+fn run(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let (json, keys) = config_json(&mut u);
     let config = DockerConfig::parse(&json).unwrap_or_default();
@@ -76,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
             other => panic!("unknown resolution {other:?}"),
         }
     }
-});
+}
 
 fn check_request(config: &DockerConfig, name: &str, key: &str, request: &HelperRequest) {
     match config.lookup(name) {
@@ -263,7 +271,7 @@ fn check_output(
                             };
                             assert!(ok, "{kind:?} for a {field} answer");
                         }
-                        assert!(out.model.as_ref().map_or(true, |m| m.is_err()), "{kind:?}");
+                        assert!(out.model.as_ref().is_none_or(|m| m.is_err()), "{kind:?}");
                     }
                     Some(code) => {
                         assert!(!found(&out.stdout) && !found(&out.stderr));

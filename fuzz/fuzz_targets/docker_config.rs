@@ -11,6 +11,9 @@
 //! registry).
 #![no_main]
 
+#[path = "common/dict.rs"]
+mod dict;
+
 #[path = "common/docker.rs"]
 mod docker;
 #[path = "common/gen.rs"]
@@ -47,7 +50,12 @@ const ALIASES: [&[&str]; 3] = [
     ],
 ];
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: dict::use_dictionary("docker_config"),
+    |data: &[u8]| run(data)
+);
+
+fn run(data: &[u8]) {
     let mut u = Unstructured::new(data);
     if flag(&mut u) {
         let (json, keys) = config_json(&mut u);
@@ -76,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => assert_one_line("config error", &e.to_string()),
         }
     }
-});
+}
 
 fn is_helper_name(name: &str) -> bool {
     !name.is_empty()

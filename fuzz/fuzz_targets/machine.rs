@@ -1,15 +1,19 @@
 //! Drives an `Authenticator` the way the crate docs say (poll, carry out, report), with every
 //! response chosen by the input: arbitrary peers, clocks, credentials and interleavings of
-//! several flows. Checks the design's invariants on every action (see `common/machine.rs`),
+//! several flows. Checks the design's invariants on every action (see `common/machine/`),
 //! that `handle_*` accept every correctly driven response, and that every flow ends: a flow
 //! that waits for a token fetch nobody is making is a failure too.
 #![no_main]
 
+#[path = "common/dict.rs"]
+mod dict;
+
 #[path = "common/gen.rs"]
 mod gen;
-#[path = "common/machine.rs"]
-mod world;
+#[path = "common/machine/mod.rs"]
+mod machine;
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use libfuzzer_sys::arbitrary::Unstructured;
@@ -17,7 +21,14 @@ use libfuzzer_sys::fuzz_target;
 use registry_auth::{Action, Authenticator, Error, FlowId};
 
 use gen::{chance, index};
-use world::{begin, clock_step, gen_flow, gen_peer, same_action, start, Asked, FlowInfo, World};
+use machine::{begin, clock_step, gen_flow, gen_peer, same_action, start, Asked, FlowInfo, World};
+
+/// With `REGISTRY_AUTH_FUZZ_TRACE` set, a run prints every request started, action polled and
+/// answer given: how to read what an input (a seed, a finding) does.
+fn trace() -> bool {
+    static TRACE: OnceLock<bool> = OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("REGISTRY_AUTH_FUZZ_TRACE").is_some())
+}
 
 /// More flows in flight add nothing the first few do not, and slow every run.
 const MAX_LIVE: usize = 5;
@@ -43,7 +54,12 @@ struct Driver {
     max_flows: usize,
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: dict::use_dictionary("machine"),
+    |data: &[u8]| run(data)
+);
+
+fn run(data: &[u8]) {
     let (mut u, w, auth, max_flows) = begin(data);
     let mut d = Driver {
         w,
@@ -91,7 +107,7 @@ fuzz_target!(|data: &[u8]| {
         ));
     }
     d.w.check_debug(&d.auth);
-});
+}
 
 impl Driver {
     fn start(&mut self, u: &mut Unstructured<'_>) -> Option<FlowId> {
@@ -100,7 +116,11 @@ impl Driver {
         }
         let nf = gen_flow(u);
         self.w.tick(self.now);
-        let id = start(&mut self.auth, &nf, self.max_flows, self.now.into())?;
+        let id = start(&mut self.auth, &nf, self.max_flows, self.now.into());
+        if trace() {
+            eprintln!("start {:?} {} at {:?}: {id:?}", nf.method, nf.url, self.now);
+        }
+        let id = id?;
         self.flows.push(Live {
             id,
             info: self.w.flow_info(&nf),
@@ -123,6 +143,9 @@ impl Driver {
             return Step::Progress;
         }
         let action = self.auth.poll(flow.id);
+        if trace() {
+            eprintln!("{:?}: {action:?}", flow.id);
+        }
         self.w.check(&mut flow.info, &action);
         match action {
             Action::Send(_) | Action::Fetch(_) => {
@@ -159,6 +182,9 @@ impl Driver {
         }
         let fetch = matches!(action, Action::Fetch(_));
         let peer = gen_peer(u, Asked::of(action));
+        if trace() {
+            eprintln!("  answer {peer:?}");
+        }
         if chance(u, 1, 4) {
             *now = clock_step(u, *now);
         }

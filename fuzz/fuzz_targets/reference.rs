@@ -6,6 +6,9 @@
 //! host is one a URL can hold. Errors print as one line and repeat at most 120 characters.
 #![no_main]
 
+#[path = "common/dict.rs"]
+mod dict;
+
 #[path = "common/gen.rs"]
 mod gen;
 
@@ -40,7 +43,12 @@ const COMPONENTS: [&str; 12] = [
 
 const TAGS: [&str; 6] = ["latest", "v1.0", "_x", "-bad", "1.2-rc.3", ""];
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: dict::use_dictionary("reference"),
+    |data: &[u8]| run(data)
+);
+
+fn run(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let input = if flag(&mut u) {
         built(&mut u)
@@ -54,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(e.input().chars().count() <= 123);
         }
     }
-});
+}
 
 fn built(u: &mut Unstructured<'_>) -> String {
     let mut s = String::new();

@@ -2,10 +2,18 @@
 //! prints in a form that parses back to an equal value and prints the same again.
 #![no_main]
 
+#[path = "common/dict.rs"]
+mod dict;
+
 use libfuzzer_sys::fuzz_target;
 use registry_auth::scope::{Scope, ScopeSet};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: dict::use_dictionary("scope"),
+    |data: &[u8]| run(data)
+);
+
+fn run(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Ok(scope) = Scope::parse(&text) {
         let shown = scope.to_string();
@@ -24,4 +32,4 @@ fuzz_target!(|data: &[u8]| {
             assert!(set.covers(s), "a set covers its members");
         }
     }
-});
+}

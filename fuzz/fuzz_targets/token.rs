@@ -9,6 +9,9 @@
 //! represent, `1e400` included, counts as absent). Error bodies must print as one bounded line.
 #![no_main]
 
+#[path = "common/dict.rs"]
+mod dict;
+
 #[path = "common/gen.rs"]
 mod gen;
 
@@ -41,7 +44,12 @@ const RAW_NUMBERS: [(&str, Option<u64>); 8] = [
 /// Stands for a raw number in the JSON built, until the text replaces it.
 const RAW_PLACEHOLDER: &str = "__raw_number__";
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: dict::use_dictionary("token"),
+    |data: &[u8]| run(data)
+);
+
+fn run(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let limits = TokenLimits::DEFAULT
         .max_body(*pick(&mut u, &BODY_LIMITS))
@@ -58,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
         check_token(rest, &limits);
         check_error_body(rest);
     }
-});
+}
 
 /// The properties every answer has; returns what the parser said, in the model's terms.
 fn check_token(body: &[u8], limits: &TokenLimits) -> Expected {
