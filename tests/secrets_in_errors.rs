@@ -235,3 +235,39 @@ fn a_refresh_token_the_realm_refused_is_scrubbed_from_the_error() {
         "{shown}"
     );
 }
+
+#[test]
+fn no_invisible_character_of_unicode_hides_a_secret() {
+    // A fuzz finding of the machine target: the normaliser dropped most of Unicode's
+    // default-ignorable code points but not the shorthand format controls (U+1BCA0..U+1BCA3)
+    // nor the musical symbol formatting characters (U+1D173..U+1D17A), which also render as
+    // nothing, so `pw0-SECRE\u{1d173}T-x` read as the password and was not scrubbed.
+    for invisible in [
+        '\u{ad}',
+        '\u{200b}',
+        '\u{2064}',
+        '\u{feff}',
+        '\u{1bca0}',
+        '\u{1bca3}',
+        '\u{1d173}',
+        '\u{1d17a}',
+        '\u{e0001}',
+    ] {
+        let mut auth = Authenticator::new(Config::default());
+        auth.set_credentials(
+            "registry.example.com",
+            Credentials::basic("alice", "pw0-SECRET-x"),
+        );
+        let body = json_error(&format!("bad password pw0-SECRE{invisible}T-x"));
+        let shown = failed_get(
+            &mut auth,
+            vec![resp(401).challenge(REALM_CHALLENGE), resp(401).body(&body)],
+        );
+        let read: String = shown.chars().filter(|c| *c != invisible).collect();
+        assert!(!read.contains("SECRET"), "{invisible:?}: {shown}");
+        assert!(
+            shown.ends_with("bad password <redacted>"),
+            "{invisible:?}: {shown}"
+        );
+    }
+}
