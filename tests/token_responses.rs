@@ -102,3 +102,15 @@ fn a_64_kib_token_is_accepted_with_the_default_limits() {
     let (_, action) = fetch_with(&mut auth, body.as_bytes(), secs(1000));
     assert_eq!(bearer(&action), Some(format!("Bearer {jwt}")));
 }
+
+#[test]
+fn bytes_that_are_not_utf8_in_a_member_the_parser_does_not_read_do_not_lose_the_token() {
+    // A fuzz finding of the machine target (an oracle's mistake, not the crate's): ACR's
+    // answer with its `token_type` mutated to hold the byte 0xff. The members the parser
+    // does not read are skipped unchecked, so the token is issued and used; the oracle had
+    // read the body with a strict JSON parser, missed the token, and called it unissued.
+    let mut auth = Authenticator::new(Config::default());
+    let body = b"{\"access_token\":\"at-1\",\"expires_in\":3600,\"token_type\":\"Beare\xff\"}";
+    let (_, action) = fetch_with(&mut auth, body, secs(1));
+    assert_eq!(bearer(&action).as_deref(), Some("Bearer at-1"));
+}

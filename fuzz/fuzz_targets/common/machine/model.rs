@@ -293,7 +293,10 @@ impl World {
             }
             f.fetched = Some(token);
         }
-        let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&peer.body) else {
+        // Read as the crate reads a body: a member it does not read may hold bytes that are not
+        // UTF-8 (serde_json skips such a member unchecked), and the token is still issued.
+        let body = String::from_utf8_lossy(&peer.body);
+        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&body) else {
             return;
         };
         for (field, refresh) in [
