@@ -12,13 +12,18 @@
 //!
 //! Anything else `http-auth` accepts, this parser must accept too: it follows RFC 9110 at
 //! least as far. The parser runs without limits here, so that size never decides.
+//!
+//! Where both agree, the typed views (`bearer()`, `basic()`) must say what the documentation
+//! makes of `http-auth`'s parameters: the scheme matched without regard to case, each known
+//! parameter found by its name without regard to case, absent or once (twice is an error,
+//! for the first such parameter in the view's order), and Bearer's `realm` required.
 #![no_main]
 
 #[path = "common/dict.rs"]
 mod dict;
 
 use libfuzzer_sys::fuzz_target;
-use registry_auth::challenge::{Challenges, Limits, ParserConfig};
+use registry_auth::challenge::{Challenge, Challenges, Limits, ParserConfig, ViewError};
 
 /// A challenge list as both parsers can state it: scheme, then each parameter's name and
 /// unescaped value.
@@ -51,6 +56,9 @@ fuzz_target!(
                     })
                     .collect();
                 assert_eq!(ours, theirs, "the parsers read {header:?} differently");
+                for (c, (scheme, params)) in list.iter().zip(&theirs) {
+                    check_views(&c, scheme, params, header);
+                }
             }
             (Err(e), Ok(their_list)) => assert!(
                 their_list.is_empty(),
@@ -76,4 +84,68 @@ fn flat(list: &Challenges<'_>) -> Option<Flat> {
             Some((c.scheme().to_owned(), params))
         })
         .collect()
+}
+
+/// Bearer's parameters, in the order the view reads them; Basic's.
+const BEARER: [&str; 6] = [
+    "realm",
+    "service",
+    "scope",
+    "error",
+    "error_description",
+    "error_uri",
+];
+const BASIC: [&str; 2] = ["realm", "charset"];
+
+/// What a view of `scheme` with `fields` must be, from `http-auth`'s parameters: each field's
+/// value, or the error the documentation names.
+fn view_model(
+    scheme: &str,
+    params: &[(String, String)],
+    want: &'static str,
+    fields: &[&'static str],
+) -> Result<Vec<Option<String>>, ViewError> {
+    if !scheme.eq_ignore_ascii_case(want) {
+        return Err(ViewError::WrongScheme { expected: want });
+    }
+    let mut out = Vec::new();
+    for field in fields {
+        let mut found = params.iter().filter(|(n, _)| n.eq_ignore_ascii_case(field));
+        let value = found.next().map(|(_, v)| v.clone());
+        if found.next().is_some() {
+            return Err(ViewError::DuplicateParam(field));
+        }
+        if want == "Bearer" && *field == "realm" && value.is_none() {
+            return Err(ViewError::MissingParam("realm"));
+        }
+        out.push(value);
+    }
+    Ok(out)
+}
+
+fn check_views(c: &Challenge<'_, '_>, scheme: &str, params: &[(String, String)], header: &str) {
+    let own = |v: Option<&str>| v.map(str::to_owned);
+    let bearer = c.bearer().map(|b| {
+        vec![
+            Some(b.realm().to_owned()),
+            own(b.service()),
+            own(b.scope()),
+            own(b.error()),
+            own(b.error_description()),
+            own(b.error_uri()),
+        ]
+    });
+    assert_eq!(
+        bearer,
+        view_model(scheme, params, "Bearer", &BEARER),
+        "bearer view of {header:?}"
+    );
+    let basic = c
+        .basic()
+        .map(|b| vec![own(b.realm()), own(b.charset())]);
+    assert_eq!(
+        basic,
+        view_model(scheme, params, "Basic", &BASIC),
+        "basic view of {header:?}"
+    );
 }

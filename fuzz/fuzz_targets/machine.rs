@@ -3,6 +3,11 @@
 //! several flows. Checks the design's invariants on every action (see `common/machine/`),
 //! that `handle_*` accept every correctly driven response, and that every flow ends: a flow
 //! that waits for a token fetch nobody is making is a failure too.
+//!
+//! The driver may also forget a flow, as a caller that died would: the machine is never told.
+//! Then every wait still ends (invariant 8): when only flows waiting for a forgotten flow's
+//! token request are left, `poll_timeout` must name a time no later than `fetch_timeout`
+//! after now, and after `handle_timeout` at that time the waiters must move.
 #![no_main]
 
 #[path = "common/dict.rs"]
@@ -18,7 +23,7 @@ use std::time::Duration;
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use registry_auth::{Action, Authenticator, Error, FlowId};
+use registry_auth::{Action, Authenticator, Error, FlowId, Now};
 
 use gen::{chance, index};
 use machine::{begin, clock_step, gen_flow, gen_peer, same_action, start, Asked, FlowInfo, World};
@@ -29,6 +34,10 @@ fn trace() -> bool {
     static TRACE: OnceLock<bool> = OnceLock::new();
     *TRACE.get_or_init(|| std::env::var_os("REGISTRY_AUTH_FUZZ_TRACE").is_some())
 }
+
+/// Where the machine's clock stops (a hundred million years, in milliseconds: `u64::MAX / 4`),
+/// less a margin for the deadlines set just before.
+const STOPPED: Duration = Duration::from_millis(u64::MAX / 4 - 10_000_000);
 
 /// More flows in flight add nothing the first few do not, and slow every run.
 const MAX_LIVE: usize = 5;
@@ -49,6 +58,8 @@ struct Driver {
     auth: Authenticator,
     w: World,
     flows: Vec<Live>,
+    /// Flows the driver stopped driving without telling the machine (a caller that died).
+    forgotten: Vec<FlowId>,
     ended: Vec<FlowId>,
     now: Duration,
     max_flows: usize,
@@ -65,6 +76,7 @@ fn run(data: &[u8]) {
         w,
         auth,
         flows: Vec::new(),
+        forgotten: Vec::new(),
         ended: Vec::new(),
         now: Duration::ZERO,
         max_flows,
@@ -86,7 +98,12 @@ fn run(data: &[u8]) {
                     d.finish(&mut u, id);
                 }
             }
-            6 => d.now = clock_step(&mut u, d.now),
+            6 => {
+                d.now = clock_step(&mut u, d.now);
+                if chance(&mut u, 1, 2) {
+                    d.timeout();
+                }
+            }
             7 => {
                 if chance(&mut u, 1, 6) {
                     d.auth.clear_tokens();
@@ -96,9 +113,16 @@ fn run(data: &[u8]) {
             }
             _ => d.abandon(&mut u),
         }
-        assert_eq!(d.auth.flows_in_progress(), d.flows.len());
+        assert_eq!(
+            d.auth.flows_in_progress(),
+            d.flows.len() + d.forgotten.len()
+        );
     }
     d.drain(&mut u);
+    for id in std::mem::take(&mut d.forgotten) {
+        d.auth.cancel(id);
+        d.ended.push(id);
+    }
     assert_eq!(d.auth.flows_in_progress(), 0);
     for id in &d.ended {
         assert!(matches!(
@@ -202,23 +226,81 @@ impl Driver {
         });
     }
 
-    /// Cancels a flow, or reports that its pending request could not be sent.
+    /// Reports that a flow's pending request could not be sent, cancels a flow, or forgets
+    /// one (the machine is not told).
     fn abandon(&mut self, u: &mut Unstructured<'_>) {
         if self.flows.is_empty() {
             return;
         }
         let k = index(u, self.flows.len());
-        if chance(u, 1, 2) && self.flows[k].pending.is_some() {
-            self.flows[k].pending = None;
-            self.w.tick(self.now);
-            self.auth
-                .handle_send_failed(self.flows[k].id, self.now)
-                .expect("send failure after a Send or Fetch");
-        } else {
-            let f = self.flows.swap_remove(k);
-            self.auth.cancel(f.id);
-            self.ended.push(f.id);
+        match index(u, 3) {
+            0 if self.flows[k].pending.is_some() => {
+                self.flows[k].pending = None;
+                self.w.tick(self.now);
+                self.auth
+                    .handle_send_failed(self.flows[k].id, self.now)
+                    .expect("send failure after a Send or Fetch");
+            }
+            2 => {
+                let f = self.flows.swap_remove(k);
+                self.forgotten.push(f.id);
+            }
+            _ => {
+                let f = self.flows.swap_remove(k);
+                self.auth.cancel(f.id);
+                self.ended.push(f.id);
+            }
         }
+    }
+
+    /// Tells the machine the time alone. Afterwards no token request that flows wait for is
+    /// past its deadline.
+    fn timeout(&mut self) {
+        self.w.tick(self.now);
+        self.auth.handle_timeout(self.now);
+        // The machine's clock stops a hundred million years in: past that, no deadline.
+        if self.w.latest() >= STOPPED {
+            return;
+        }
+        match self.auth.poll_timeout() {
+            None => {}
+            Some(Now::Elapsed(at)) => assert!(
+                at > self.w.latest(),
+                "poll_timeout {at:?} at or before now {:?}, after handle_timeout",
+                self.w.latest()
+            ),
+            Some(other) => panic!("poll_timeout {other:?} for a caller of durations"),
+        }
+    }
+
+    /// No live flow moves: they all wait for token requests. No live flow makes one (it would
+    /// move), so forgotten flows do, and the wait must end by `fetch_timeout` (invariant 8).
+    fn wait_ends(&mut self) {
+        assert!(
+            !self.forgotten.is_empty(),
+            "{} flows wait for token fetches no flow is making",
+            self.flows.len()
+        );
+        let latest = self.w.latest();
+        if latest >= STOPPED {
+            // Deadlines past the machine's stopped clock never come: let the callers go.
+            for id in std::mem::take(&mut self.forgotten) {
+                self.auth.cancel(id);
+                self.ended.push(id);
+            }
+            return;
+        }
+        let at = match self.auth.poll_timeout() {
+            Some(Now::Elapsed(at)) => at,
+            other => panic!("flows wait for a forgotten token request; poll_timeout {other:?}"),
+        };
+        assert!(
+            at <= latest.saturating_add(self.w.fetch_timeout),
+            "poll_timeout {at:?}, later than now {latest:?} and fetch_timeout {:?}",
+            self.w.fetch_timeout
+        );
+        self.now = self.now.max(at);
+        self.timeout();
     }
 
     /// Steps every flow in turn; a flow that waits is fine as long as some flow moves.
@@ -238,11 +320,8 @@ impl Driver {
             let Some(k) = self.position(id) else {
                 return;
             };
-            if self.step(u, k) == Step::Wait {
-                assert!(
-                    self.round(u, Some(id)),
-                    "a flow waits for a token fetch no flow is making"
-                );
+            if self.step(u, k) == Step::Wait && !self.round(u, Some(id)) {
+                self.wait_ends();
             }
         }
         panic!("a flow did not end after 1000 steps");
@@ -253,11 +332,9 @@ impl Driver {
             if self.flows.is_empty() {
                 return;
             }
-            assert!(
-                self.round(u, None),
-                "{} flows wait for token fetches no flow is making",
-                self.flows.len()
-            );
+            if !self.round(u, None) {
+                self.wait_ends();
+            }
         }
         panic!("flows did not end after 1000 rounds");
     }

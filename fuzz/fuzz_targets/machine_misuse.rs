@@ -3,7 +3,8 @@
 //! mid-flow, clocks of both kinds going either way. None of it may panic, every refusal must
 //! be the `UsageError` the docs name, a refused call must change nothing, a flow's handle must
 //! never come back to life, and `flows_in_progress` must count exactly the flows not yet over.
-//! What the machine does ask for is checked against the same invariants as in `machine`.
+//! What the machine does ask for is checked against the same invariants as in `machine`;
+//! `handle_timeout` may come at any time too.
 #![no_main]
 
 #[path = "common/dict.rs"]
@@ -66,7 +67,7 @@ fn run(data: &[u8]) {
         } else {
             elapsed.into()
         };
-        match index(&mut u, 10) {
+        match index(&mut u, 11) {
             0 => {
                 let live = handles
                     .iter()
@@ -121,10 +122,15 @@ fn run(data: &[u8]) {
                 instant = flag(&mut u);
                 elapsed = clock_step(&mut u, elapsed);
             }
-            _ => {
+            9 => {
                 for h in handles.iter_mut() {
                     poll(&mut auth, &mut w, h);
                 }
+            }
+            _ => {
+                // The time alone, in either kind of clock: what poll_timeout asks for.
+                auth.handle_timeout(now);
+                let _ = auth.poll_timeout();
             }
         }
         let live = handles

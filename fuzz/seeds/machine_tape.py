@@ -29,7 +29,8 @@ class MachineTape(Tape):
     # ---- driver.rs ----------------------------------------------------------------------
     def config(self, insecure=False, max_redirects=0, stale=False, password_grant=False,
                refresh=False, one_scope=False, margin=None, max_cached=None, max_flows=None,
-               limits=None, strict=False, client_id=False, internal_for=None):
+               limits=None, strict=False, client_id=False, internal_for=None,
+               fetch_timeout=None, max_registries=None):
         self.flag(insecure).int(0, 4, max_redirects).flag(stale).flag(password_grant)
         self.flag(refresh).flag(one_scope)
         self.chance(1, 4, margin is not None)
@@ -48,6 +49,12 @@ class MachineTape(Tape):
         self.chance(1, 4, internal_for is not None)
         if internal_for is not None:
             self.index(5, internal_for).index(KEYS[internal_for], 0)
+        self.chance(1, 8, fetch_timeout is not None)
+        if fetch_timeout is not None:
+            self.index(3, fetch_timeout)  # 0 s, 1 s, 30 s
+        self.chance(1, 8, max_registries is not None)
+        if max_registries is not None:
+            self.int(1, 3, max_registries)
         return self
 
     def credentials(self, kinds):
@@ -194,8 +201,9 @@ class Machine(MachineTape):
     def send_failed(self, k, live):
         return self.index(9, 2).index(max(live, 1), k).chance(1, 32, True)
 
-    def time(self, secs):
-        return self.index(9, 6).clock(secs)
+    def time(self, secs, timeout=False):
+        """The clock steps forward; with `timeout`, the machine is told the time alone."""
+        return self.index(9, 6).clock(secs).chance(1, 2, timeout)
 
     def clear_tokens(self):
         return self.index(9, 7).chance(1, 6, True)
@@ -208,42 +216,49 @@ class Machine(MachineTape):
         return self
 
     def cancel(self, k, live):
-        return self.index(9, 8).index(live, k).chance(1, 2, False)
+        return self.index(9, 8).index(live, k).index(3, 1)
+
+    def forget(self, k, live):
+        """The driver stops driving flow `k` and never tells the machine."""
+        return self.index(9, 8).index(live, k).index(3, 2)
 
 
 class Misuse(MachineTape):
-    """`fuzz_targets/machine_misuse.rs`: ops chosen by `index(10)`."""
+    """`fuzz_targets/machine_misuse.rs`: ops chosen by `index(11)`."""
 
     def start(self, *args, **kwargs):
-        return self.index(10, 0).flow(*args, **kwargs)
+        return self.index(11, 0).flow(*args, **kwargs)
 
     def poll(self, h, handles):
-        return self.index(10, 1).index(handles, h)
+        return self.index(11, 1).index(handles, h)
 
     def respond(self, h, handles, as_fetch):
         """Then the peer, then `answered`."""
-        return self.index(10, 3).index(handles, h).flag(as_fetch)
+        return self.index(11, 3).index(handles, h).flag(as_fetch)
 
     def answered(self, http=False):
         return self.flag(http)
 
     def send_failed(self, h, handles):
-        return self.index(10, 5).index(handles, h)
+        return self.index(11, 5).index(handles, h)
 
     def cancel(self, h, handles):
-        return self.index(10, 6).index(handles, h)
+        return self.index(11, 6).index(handles, h)
 
     def clear_tokens(self):
-        return self.index(10, 7).index(3, 0)
+        return self.index(11, 7).index(3, 0)
 
     def set_credentials(self, name, kind, key=0):
-        self.index(10, 7).index(3, 1).index(5, name).index(KEYS[name], key).index(5, kind)
+        self.index(11, 7).index(3, 1).index(5, name).index(KEYS[name], key).index(5, kind)
         if kind == ANONYMOUS:
             self.flag(False)
         return self
 
     def time(self, secs, instant=False):
-        return self.index(10, 8).flag(instant).clock(secs)
+        return self.index(11, 8).flag(instant).clock(secs)
 
     def poll_all(self):
-        return self.index(10, 9)
+        return self.index(11, 9)
+
+    def timeout(self):
+        return self.index(11, 10)

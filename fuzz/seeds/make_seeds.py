@@ -491,6 +491,38 @@ def machine():
     m.poll(0, 1)
     seeds["short-token"] = m
 
+    # A caller that dies with a token request out: the flow waiting for it is woken when
+    # fetch_timeout (1 s) has passed, by handle_timeout at the time poll_timeout names.
+    m = Machine().config(fetch_timeout=1).credentials(creds)
+    m.start(mt.REGISTRY, mt.GET_MANIFEST)
+    turn(m, lambda t: t.bearer_challenge())
+    m.poll(0, 1).pending()                      # flow 0: Fetch, never answered
+    m.start(mt.REGISTRY, mt.TAGS)
+    m.poll(1, 2)                                # flow 1: Wait
+    m.forget(0, 2)
+    seeds["lost-fetch"] = m
+
+    # One registry remembered at most: another registry's flow evicts the first's challenge
+    # memory, and its next request is challenged again.
+    m = Machine().config(max_registries=1).credentials(creds)
+    m.start(mt.REGISTRY, mt.GET_MANIFEST)
+    turn(m, lambda t: t.bearer_challenge())
+    turn(m, lambda t: t.token(1))
+    turn(m, lambda t: t.after_bearer("ok"))
+    m.poll(0, 1)
+    m.start(mt.REGISTRY_8443, mt.GET_MANIFEST)
+    turn(m, lambda t: t.bearer_challenge())
+    turn(m, lambda t: t.token(2))
+    turn(m, lambda t: t.after_bearer("ok"))
+    m.poll(0, 1)
+    m.start(mt.REGISTRY, mt.CATALOG)
+    turn(m, lambda t: t.bearer_challenge(scope=3))
+    turn(m, lambda t: t.token(3))
+    turn(m, lambda t: t.after_bearer("ok"))
+    m.poll(0, 1)
+    m.time(70, timeout=True)
+    seeds["evicted"] = m
+
     for name, m in seeds.items():
         write("machine", name, m.done())
 
@@ -521,6 +553,22 @@ def machine_misuse():
     m.clear_tokens()
     m.poll_all()
     write("machine_misuse", "turns", m.done())
+
+    # A token request nobody answers: the flow waiting for it wakes at handle_timeout.
+    m = Misuse().config().credentials(creds)
+    m.start(mt.REGISTRY, mt.GET_MANIFEST)
+    m.poll(0, 1)
+    m.respond(0, 1, False).bearer_challenge().answered()
+    m.poll(0, 1)                                              # Fetch
+    m.start(mt.REGISTRY, mt.TAGS)
+    m.poll(1, 2)                                              # Wait
+    m.timeout()
+    m.time(61)
+    m.timeout()
+    m.poll(1, 2)                                              # its own Fetch
+    m.respond(0, 2, True).token(1).answered()                 # the late answer is taken
+    m.poll_all()
+    write("machine_misuse", "timeouts", m.done())
 
 
 if __name__ == "__main__":

@@ -79,6 +79,8 @@ pub struct Setup {
     pub max_redirects: u32,
     pub max_flows: usize,
     pub internal_allowed: Vec<usize>,
+    /// How long a token request handed out may stay unanswered (`Config::fetch_timeout`).
+    pub fetch_timeout: Duration,
 }
 
 pub fn gen_config(u: &mut Unstructured<'_>) -> Setup {
@@ -131,8 +133,26 @@ pub fn gen_config(u: &mut Unstructured<'_>) -> Setup {
         config = config.allow_internal_realms_for(pick(u, KEYS[name]));
         internal_allowed.push(name);
     }
+    // A token request unanswered this long is presumed lost (invariant 8).
+    let mut fetch_timeout = Duration::from_secs(60);
+    if chance(u, 1, 8) {
+        fetch_timeout = *pick(
+            u,
+            &[
+                Duration::ZERO,
+                Duration::from_secs(1),
+                Duration::from_secs(30),
+            ],
+        );
+        config = config.fetch_timeout(fetch_timeout);
+    }
+    // So few registries remembered that they are forgotten while flows come and go.
+    if chance(u, 1, 8) {
+        config = config.max_registries(int(u, 1, 3) as usize);
+    }
     Setup {
         config,
+        fetch_timeout,
         stale_on_403_400,
         margin,
         insecure,

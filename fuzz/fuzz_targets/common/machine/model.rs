@@ -106,6 +106,8 @@ pub struct World {
     pub(super) stale_on_403_400: bool,
     /// Names whose challenges may name internal realms (`Config::allow_internal_realms_for`).
     pub(super) internal_allowed: Vec<usize>,
+    /// `Config::fetch_timeout`: after this, a token request nobody answers is presumed lost.
+    pub fetch_timeout: Duration,
 }
 
 impl World {
@@ -135,12 +137,18 @@ impl World {
             refused: HashSet::new(),
             stale_on_403_400: setup.stale_on_403_400,
             internal_allowed: setup.internal_allowed.clone(),
+            fetch_timeout: setup.fetch_timeout,
         }
     }
 
     /// Call with every `now` given to the machine.
     pub fn tick(&mut self, now: Duration) {
         self.clock_ms = self.clock_ms.max(millis(now));
+    }
+
+    /// The latest `now` the machine was given (it ignores time going back).
+    pub fn latest(&self) -> Duration {
+        Duration::from_millis(self.clock_ms)
     }
 
     pub fn bound(&self) -> u32 {
