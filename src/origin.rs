@@ -129,6 +129,17 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
+    /// See [`UrlParts::origin_hash`].
+    #[cfg(test)]
+    pub(crate) fn key_hash(&self) -> u64 {
+        let host = match &self.host {
+            Host::Name(n) => HostBytes::Name(n.as_bytes()),
+            Host::V4(a) => HostBytes::V4(*a),
+            Host::V6(a) => HostBytes::V6(*a),
+        };
+        hash_origin(self.scheme, self.port, host)
+    }
+
     /// `host[:port]` with the default port left out: how registries are named in
     /// credentials and configuration.
     pub(crate) fn registry_name(&self) -> String {
@@ -156,25 +167,106 @@ pub(crate) struct UrlParts<'a> {
     pub(crate) scheme: Scheme,
     /// The host as written (brackets kept for IPv6).
     pub(crate) host: &'a str,
+    /// What the host is, read once.
+    host_kind: HostKind,
     pub(crate) port: u16,
     /// Path and query, `/` when empty; the fragment is dropped.
     pub(crate) path_and_query: &'a str,
+    /// Where the query's `?` is in `path_and_query` (its length when there is none).
+    query_at: usize,
 }
 
 impl<'a> UrlParts<'a> {
     /// Splits an absolute `http`/`https` URL.
     pub(crate) fn parse(url: &'a str) -> Result<Self, UrlError> {
-        let colon = url.find(':').ok_or(UrlError::NotAbsolute)?;
-        let (scheme, rest) = (
-            url.get(..colon).ok_or(UrlError::NotAbsolute)?,
-            url.get(colon + 1..)
-                .and_then(|r| r.strip_prefix("//"))
-                .ok_or(UrlError::NotAbsolute)?,
-        );
-        let scheme = parse_scheme(scheme)?;
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        match Self::parse_plain(url) {
+            Some(parts) => Ok(parts),
+            None => Self::parse_general(url),
+        }
+    }
+
+    /// [`UrlParts::parse`] for every URL.
+    fn parse_general(url: &'a str) -> Result<Self, UrlError> {
+        let (scheme, rest) = split_scheme(url)?;
+        // The authority ends at the first `/`, `?` or `#`.
+        let end = rest
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
         let (authority, tail) = rest.split_at_checked(end).ok_or(UrlError::NotAbsolute)?;
         Self::from_pieces(scheme, authority, tail)
+    }
+
+    /// The common case in one pass over the bytes: a lower-case scheme, a host name (no IP
+    /// literal, no user information) with an optional port, and a path and query without a
+    /// fragment. Anything else, valid or not, is left to the general reading (`None`), which
+    /// gives the same answer for what this one takes (a property test holds them to it).
+    fn parse_plain(url: &'a str) -> Option<Self> {
+        let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (Scheme::Https, rest)
+        } else {
+            (Scheme::Http, url.strip_prefix("http://")?)
+        };
+        let bytes = rest.as_bytes();
+        // The host: host characters up to `:`, `/`, `?` or the end; where its last label starts.
+        let mut host_len = bytes.len();
+        let mut label = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if in_set(&HOST_CHARS, b) {
+                if b == b'.' {
+                    label = i + 1;
+                }
+                continue;
+            }
+            match b {
+                b':' | b'/' | b'?' => host_len = i,
+                _ => return None,
+            }
+            break;
+        }
+        let (host, after_host) = rest.split_at_checked(host_len)?;
+        // A last label that starts with a digit may make the host an IPv4 address; a trailing
+        // dot moves the last label: both are the general reading's.
+        let label_start = bytes.get(label).copied().unwrap_or(b'.');
+        if host.is_empty() || host.len() > 253 || label_start.is_ascii_digit() || label >= host_len
+        {
+            return None;
+        }
+        let (port, path_and_query) = match after_host.strip_prefix(':') {
+            Some(after_colon) => {
+                let digits = after_colon.bytes().take_while(u8::is_ascii_digit).count();
+                if digits == 0 || digits > 5 {
+                    return None;
+                }
+                let (port, tail) = after_colon.split_at_checked(digits)?;
+                (port.parse().ok()?, tail)
+            }
+            None => (scheme.default_port(), after_host),
+        };
+        let mut query_at = path_and_query.len();
+        for (i, &b) in path_and_query.as_bytes().iter().enumerate() {
+            if !in_set(&URI_CHARS_BUT_HASH, b) {
+                return None;
+            }
+            if b == b'?' && query_at == path_and_query.len() {
+                query_at = i;
+            }
+        }
+        if !path_and_query.is_empty() && !path_and_query.starts_with(['/', '?']) {
+            return None;
+        }
+        let (path_and_query, query_at) = match path_and_query {
+            "" => ("/", 1),
+            p => (p, query_at),
+        };
+        Some(UrlParts {
+            scheme,
+            host,
+            host_kind: HostKind::Name,
+            port,
+            path_and_query,
+            query_at,
+        })
     }
 
     /// Builds the parts from a scheme, an authority and a path with query, as an `http::Uri`
@@ -184,11 +276,37 @@ impl<'a> UrlParts<'a> {
         authority: &'a str,
         path_and_query: &'a str,
     ) -> Result<Self, UrlError> {
-        if authority.contains('@') {
+        let mut user_info = false;
+        for b in authority.bytes() {
+            match b {
+                b'@' => user_info = true,
+                b' ' => return Err(UrlError::InvalidCharacter),
+                _ if b.is_ascii_control() => return Err(UrlError::InvalidCharacter),
+                _ => {}
+            }
+        }
+        if user_info {
             return Err(UrlError::UserInfo);
         }
-        let bad = |b: &u8| b.is_ascii_control() || *b == b' ';
-        if authority.as_bytes().iter().any(bad) || !path_and_query.bytes().all(is_uri_char) {
+        // The path and query end at a fragment, which is never sent; what comes before must
+        // be URI characters.
+        let mut end = path_and_query.len();
+        for (i, b) in path_and_query.bytes().enumerate() {
+            if b == b'#' {
+                end = i;
+                break;
+            }
+            if !is_uri_char(b) {
+                return Err(UrlError::InvalidCharacter);
+            }
+        }
+        if !path_and_query
+            .as_bytes()
+            .get(end..)
+            .unwrap_or_default()
+            .iter()
+            .all(|&b| is_uri_char(b))
+        {
             return Err(UrlError::InvalidCharacter);
         }
         let (host, port) = split_port(authority)?;
@@ -197,49 +315,71 @@ impl<'a> UrlParts<'a> {
             return Err(UrlError::InvalidHost);
         }
         // Validate now so that later comparisons cannot fail.
-        check_host(host)?;
-        let path_and_query = path_and_query
-            .split_once('#')
-            .map_or(path_and_query, |(p, _)| p);
-        let path_and_query = if path_and_query.is_empty() {
-            "/"
-        } else {
-            path_and_query
+        let host_kind = check_host(host)?;
+        let path_and_query = match path_and_query.get(..end) {
+            Some("") | None => "/",
+            Some(p) => p,
         };
+        let query_at = path_and_query.find('?').unwrap_or(path_and_query.len());
         Ok(UrlParts {
             scheme,
             host,
+            host_kind,
             port,
             path_and_query,
+            query_at,
         })
     }
 
+    /// The path.
+    pub(crate) fn path(&self) -> &'a str {
+        self.path_and_query
+            .get(..self.query_at)
+            .unwrap_or(self.path_and_query)
+    }
+
+    /// The query, without its `?`.
+    pub(crate) fn query(&self) -> Option<&'a str> {
+        self.path_and_query.get(self.query_at + 1..)
+    }
+
     pub(crate) fn origin(&self) -> Origin {
+        let host = match self.host_kind {
+            HostKind::Name => Host::Name(self.host.to_ascii_lowercase()),
+            HostKind::V4(a) => Host::V4(a),
+            HostKind::V6(a) => Host::V6(a),
+        };
         Origin {
             scheme: self.scheme,
-            // Validated in `from_pieces`.
-            host: parse_host(self.host).unwrap_or(Host::Name(String::new())),
+            host,
             port: self.port,
         }
     }
 
-    /// Writes the origin's canonical key, `scheme://host:port` with the host lower-cased and an
-    /// IP literal in canonical form, into `out` (cleared first): two URLs of one origin write
-    /// the same key, without allocating once `out` has grown.
-    pub(crate) fn write_origin_key(&self, out: &mut String) {
-        use core::fmt::Write as _;
-        out.clear();
-        out.push_str(self.scheme.as_str());
-        out.push_str("://");
-        let _ = match check_host(self.host) {
-            Ok(HostKind::V4(a)) => write!(out, "{a}"),
-            Ok(HostKind::V6(a)) => write!(out, "[{a}]"),
-            Ok(HostKind::Name) | Err(_) => {
-                out.extend(self.host.chars().map(|c| c.to_ascii_lowercase()));
-                Ok(())
+    /// The hash of the origin, the same for every spelling of it (and the same as
+    /// [`Origin::key_hash`]), computed without allocating: what the registry table is keyed by.
+    pub(crate) fn origin_hash(&self) -> u64 {
+        match self.host_kind {
+            HostKind::Name => hash_origin(
+                self.scheme,
+                self.port,
+                HostBytes::Name(self.host.as_bytes()),
+            ),
+            HostKind::V4(a) => hash_origin(self.scheme, self.port, HostBytes::V4(a)),
+            HostKind::V6(a) => hash_origin(self.scheme, self.port, HostBytes::V6(a)),
+        }
+    }
+
+    /// Whether `origin` is this URL's origin.
+    pub(crate) fn is_origin(&self, origin: &Origin) -> bool {
+        self.scheme == origin.scheme
+            && self.port == origin.port
+            && match (&origin.host, self.host_kind) {
+                (Host::Name(n), HostKind::Name) => n.eq_ignore_ascii_case(self.host),
+                (Host::V4(a), HostKind::V4(b)) => *a == b,
+                (Host::V6(a), HostKind::V6(b)) => *a == b,
+                _ => false,
             }
-        };
-        let _ = write!(out, ":{}", self.port);
     }
 
     /// Writes `scheme://host[:port]path?query` into `out` (cleared first).
@@ -256,11 +396,39 @@ impl<'a> UrlParts<'a> {
     }
 }
 
+/// A set of bytes as a lookup table: ASCII letters and digits, and `extra`.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of bounds fails the build
+const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        set[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+#[allow(clippy::indexing_slicing)] // a u8 always indexes a 256-entry table
+fn in_set(set: &[bool; 256], b: u8) -> bool {
+    set[usize::from(b)]
+}
+
 /// The characters RFC 3986 allows in a path and query (percent-encoded bytes stand for the rest).
 /// Realms and `Location`s come from the peer; refusing anything else keeps every URL the machine
 /// emits acceptable to HTTP stacks (`http::Uri` rejects `{`, `|`, `<` and non-ASCII bytes).
+static URI_CHARS: [bool; 256] = byte_set(b"-._~:/?#[]@!$&'()*+,;=%");
+/// The same without `#`, which starts a fragment.
+static URI_CHARS_BUT_HASH: [bool; 256] = byte_set(b"-._~:/?[]@!$&'()*+,;=%");
+/// The characters of a host name this crate accepts.
+static HOST_CHARS: [bool; 256] = byte_set(b"-._");
+
 fn is_uri_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)
+    in_set(&URI_CHARS, b)
 }
 
 pub(crate) fn parse_scheme(s: &str) -> Result<Scheme, UrlError> {
@@ -276,6 +444,24 @@ pub(crate) fn parse_scheme(s: &str) -> Result<Scheme, UrlError> {
     } else {
         Err(UrlError::NotAbsolute)
     }
+}
+
+/// Splits `scheme://` off an absolute URL; `http` and `https` in lower case, the common case,
+/// without a search.
+fn split_scheme(url: &str) -> Result<(Scheme, &str), UrlError> {
+    if let Some(rest) = url.strip_prefix("https://") {
+        return Ok((Scheme::Https, rest));
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        return Ok((Scheme::Http, rest));
+    }
+    let colon = url.find(':').ok_or(UrlError::NotAbsolute)?;
+    let scheme = url.get(..colon).ok_or(UrlError::NotAbsolute)?;
+    let rest = url
+        .get(colon + 1..)
+        .and_then(|r| r.strip_prefix("//"))
+        .ok_or(UrlError::NotAbsolute)?;
+    Ok((parse_scheme(scheme)?, rest))
 }
 
 fn split_port(authority: &str) -> Result<(&str, Option<u16>), UrlError> {
@@ -304,10 +490,8 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>), UrlError> {
     Ok((host, port))
 }
 
-/// Parses a host as a URL parser of a browser or of the `url` crate would: IPv6 in brackets,
-/// IPv4 including the numeric forms (`0x7f.1`, `2130706433`) that those parsers also read as
-/// addresses, so an attacker cannot hide a loopback address from the internal-host rule behind a
-/// spelling.
+/// The host as [`check_host`] reads it.
+#[cfg(test)]
 pub(crate) fn parse_host(host: &str) -> Result<Host, UrlError> {
     Ok(match check_host(host)? {
         HostKind::V6(a) => Host::V6(a),
@@ -316,13 +500,62 @@ pub(crate) fn parse_host(host: &str) -> Result<Host, UrlError> {
     })
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum HostKind {
     Name,
     V4(Ipv4Addr),
     V6(Ipv6Addr),
 }
 
-/// Validates a host without allocating (the hot path checks every request's URL).
+/// A host as hashed: a name's lower-case bytes, or an address.
+enum HostBytes<'a> {
+    Name(&'a [u8]),
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+}
+
+/// Hashes an origin. Registries are the caller's own origins, so a fixed seed is enough here.
+///
+/// A name is hashed without regard to case, eight bytes at a time: setting bit `0x20` of every
+/// byte lower-cases ASCII letters and maps the other host characters (digits, `-`, `.`, `_`)
+/// to distinct values, so two names hash alike when they are equal ignoring case.
+fn hash_origin(scheme: Scheme, port: u16, host: HostBytes<'_>) -> u64 {
+    use core::hash::{BuildHasher as _, Hasher as _};
+    let mut h = foldhash::fast::FixedState::with_seed(0x7265_6769_7374_7279).build_hasher();
+    h.write_u8(scheme as u8);
+    h.write_u16(port);
+    match host {
+        HostBytes::Name(n) => {
+            h.write_u8(0);
+            let mut chunks = n.chunks_exact(8);
+            for c in &mut chunks {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(c);
+                h.write_u64(u64::from_le_bytes(word) | 0x2020_2020_2020_2020);
+            }
+            let mut tail = [0u8; 8];
+            for (d, s) in tail.iter_mut().zip(chunks.remainder()) {
+                *d = s | 0x20;
+            }
+            h.write_u64(u64::from_le_bytes(tail));
+            h.write_usize(n.len());
+        }
+        HostBytes::V4(a) => {
+            h.write_u8(4);
+            h.write(&a.octets());
+        }
+        HostBytes::V6(a) => {
+            h.write_u8(6);
+            h.write(&a.octets());
+        }
+    }
+    h.finish()
+}
+
+/// Reads a host as a URL parser of a browser or of the `url` crate would: IPv6 in brackets,
+/// IPv4 including the numeric forms (`0x7f.1`, `2130706433`) that those parsers also read as
+/// addresses, so an attacker cannot hide a loopback address from the internal-host rule behind a
+/// spelling. Without allocating: the hot path reads every request's URL.
 fn check_host(host: &str) -> Result<HostKind, UrlError> {
     if let Some(inner) = host.strip_prefix('[') {
         let inner = inner.strip_suffix(']').ok_or(UrlError::InvalidHost)?;
@@ -334,8 +567,7 @@ fn check_host(host: &str) -> Result<HostKind, UrlError> {
     if host.is_empty() || host.len() > 253 {
         return Err(UrlError::InvalidHost);
     }
-    let ok = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
-    if !host.bytes().all(ok) {
+    if !host.bytes().all(|b| in_set(&HOST_CHARS, b)) {
         return Err(UrlError::InvalidHost);
     }
     let last = host
@@ -343,7 +575,8 @@ fn check_host(host: &str) -> Result<HostKind, UrlError> {
         .rsplit('.')
         .next()
         .unwrap_or_default();
-    if is_ipv4_number(last) {
+    // Only a name whose last label is a number is read as an IPv4 address.
+    if last.bytes().next().is_some_and(|b| b.is_ascii_digit()) && is_ipv4_number(last) {
         return parse_ipv4_whatwg(host).map(HostKind::V4);
     }
     Ok(HostKind::Name)
@@ -522,20 +755,32 @@ mod tests {
     }
 
     #[test]
-    fn one_origin_writes_one_key_however_it_is_spelt() {
-        let key = |u: &str| {
-            let mut k = String::from("left over");
-            UrlParts::parse(u).unwrap().write_origin_key(&mut k);
-            k
-        };
-        assert_eq!(key("https://EXAMPLE.com:443/x"), "https://example.com:443");
-        assert_eq!(key("https://example.com/y?q"), "https://example.com:443");
-        assert_eq!(key("http://example.com/y"), "http://example.com:80");
-        assert_eq!(key("https://example.com:8443/"), "https://example.com:8443");
-        assert_eq!(key("http://0x7f.1:5000/v2/"), "http://127.0.0.1:5000");
-        assert_eq!(key("http://2130706433:5000/v2/"), "http://127.0.0.1:5000");
-        assert_eq!(key("https://[0:0::1]/v2/"), "https://[::1]:443");
-        assert_ne!(key("https://example.com/"), key("https://example.com./"));
+    fn one_origin_hashes_and_matches_alike_however_it_is_spelt() {
+        let parts = |u: &'static str| UrlParts::parse(u).unwrap();
+        let same = [
+            ("https://EXAMPLE.com:443/x", "https://example.com/y?q"),
+            ("http://0x7f.1:5000/v2/", "http://127.0.0.1:5000/"),
+            ("http://2130706433:5000/v2/", "http://127.0.0.1:5000/"),
+            ("https://[0:0::1]/v2/", "https://[::1]:443/"),
+        ];
+        for (a, b) in same {
+            let (a, b) = (parts(a), parts(b));
+            assert_eq!(a.origin_hash(), b.origin_hash());
+            assert_eq!(a.origin_hash(), b.origin().key_hash());
+            assert!(a.is_origin(&b.origin()) && b.is_origin(&a.origin()));
+        }
+        let differ = [
+            ("https://example.com/", "http://example.com/"),
+            ("https://example.com/", "https://example.com:8443/"),
+            ("https://example.com/", "https://example.com./"),
+            ("https://example.com/", "https://example.org/"),
+            ("http://127.0.0.1/", "http://[::ffff:127.0.0.1]/"),
+        ];
+        for (a, b) in differ {
+            let (a, b) = (parts(a), parts(b));
+            assert_ne!(a.origin_hash(), b.origin_hash(), "{a:?} {b:?}");
+            assert!(!a.is_origin(&b.origin()));
+        }
     }
 
     #[test]
@@ -682,5 +927,34 @@ mod tests {
         }
         // 5.4.1: `g:h` has another scheme and no authority, which the machine refuses.
         assert_eq!(resolve(base, "g:h"), Err(UrlError::NotAbsolute));
+    }
+
+    mod properties {
+        use super::*;
+        use alloc::vec;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// The one-pass reading of common URLs agrees with the general one wherever it
+            /// answers.
+            #[test]
+            fn the_fast_reading_agrees_with_the_general_one(
+                scheme in prop::sample::select(vec!["https://", "http://", "HTTPS://", "ftp://"]),
+                host in prop_oneof![
+                    4 => "[a-zA-Z][a-zA-Z0-9._-]{0,10}",
+                    1 => "[a-zA-Z0-9._@\\[\\]:-]{0,12}",
+                ],
+                port in prop::option::of("[0-9a]{0,6}"),
+                path in "[a-z0-9/?#%{ .=&-]{0,16}",
+            ) {
+                let port = port.map(|p| alloc::format!(":{p}")).unwrap_or_default();
+                let url = alloc::format!("{scheme}{host}{port}{path}");
+                if let Some(fast) = UrlParts::parse_plain(&url) {
+                    prop_assert_eq!(Ok(fast), UrlParts::parse_general(&url), "{}", url);
+                }
+            }
+        }
     }
 }

@@ -455,6 +455,11 @@ impl ScopeSet {
             .is_some_and(|s| actions.iter().all(|a| s.actions.contains(a)))
     }
 
+    /// Empties the set, keeping its buffer.
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// Whether the set grants everything `other` asks for.
     pub fn covers_all(&self, other: &ScopeSet) -> bool {
         other.0.iter().all(|s| self.covers(s))

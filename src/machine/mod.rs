@@ -47,8 +47,8 @@ mod route_scopes;
 mod scrub;
 mod token_request;
 
+use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::sync::Arc;
 use core::mem;
 
 pub use config::Config;
@@ -57,7 +57,7 @@ pub use io::{Action, FlowId, Method, Now, Request, Response, SendRequest, TokenR
 use self::cache::TokenCache;
 use self::clock::Clock;
 use self::fetches::Fetches;
-use self::flow::{Flow, Flows, State, Target};
+use self::flow::{Flow, Flows, State};
 use self::io::Target as RequestTarget;
 use self::registry::{Registries, RegistryId};
 use self::registry_credentials::RegistryCredentials;
@@ -210,25 +210,17 @@ impl Authenticator {
             role: UrlRole::Request,
             error,
         })?;
-        let (index, mut url) = self
-            .flows
-            .reserve()
-            .ok_or(Error::LimitExceeded(LimitKind::Flows))?;
         let tokens = &mut self.tokens;
         let registry = self
             .registries
-            .acquire(&parts, |gone| tokens.remove_registry(gone));
-        let buffer = Arc::make_mut(&mut url);
-        parts.write_to(buffer);
-        let path_start = buffer.len() - parts.path_and_query.len();
-        let target = Target {
-            url,
-            path_start,
-            redirected: false,
-            on_registry: true,
+            .acquire(&parts, |gone| tokens.remove_registry(gone))
+            .ok_or(Error::LimitExceeded(LimitKind::Flows))?;
+        let Some((index, mut flow)) = self.flows.reserve() else {
+            self.registries.release(registry);
+            return Err(Error::LimitExceeded(LimitKind::Flows));
         };
-        let mut flow = Flow::new(registry, request.method, target);
-        flow.asked.declared = request.scopes.to_vec();
+        flow.start(registry, request.method, &parts);
+        flow.asked.declared.extend_from_slice(request.scopes);
         flow.caller_auth = request.caller_authorized;
         Ok(self.flows.insert(index, flow))
     }
@@ -404,7 +396,7 @@ impl Authenticator {
         }
     }
 
-    fn release(&mut self, id: FlowId, flow: Flow) {
+    fn release(&mut self, id: FlowId, flow: Box<Flow>) {
         self.registries.release(flow.registry);
         self.flows.release(id, flow);
     }

@@ -18,8 +18,15 @@ use crate::registry_name::{covers, credential_key};
 use crate::secret::{Authorization, Secret};
 
 /// The id of one credentials entry; a replaced entry gets a new one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct CredId(u64);
+
+#[cfg(test)]
+impl CredId {
+    pub(super) fn for_test(n: u64) -> Self {
+        CredId(n)
+    }
+}
 
 /// Credentials for one registry or namespace, with the header values built once.
 pub(super) struct CredEntry {
