@@ -208,22 +208,20 @@ impl<'a> UrlParts<'a> {
             (Scheme::Http, url.strip_prefix("http://")?)
         };
         let bytes = rest.as_bytes();
-        // The host: host characters up to `:`, `/`, `?` or the end; where its last label starts.
-        let mut host_len = bytes.len();
-        let mut label = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if in_set(&HOST_CHARS, b) {
-                if b == b'.' {
-                    label = i + 1;
-                }
-                continue;
-            }
-            match b {
-                b':' | b'/' | b'?' => host_len = i,
-                _ => return None,
-            }
-            break;
+        // The host: host characters up to `:`, `/`, `?` or the end.
+        let host_len = bytes
+            .iter()
+            .position(|&b| !in_set(&HOST_CHARS, b))
+            .unwrap_or(bytes.len());
+        if !matches!(bytes.get(host_len), None | Some(b':' | b'/' | b'?')) {
+            return None;
         }
+        // Where its last label starts.
+        let label = bytes
+            .get(..host_len)?
+            .iter()
+            .rposition(|&b| b == b'.')
+            .map_or(0, |dot| dot + 1);
         let (host, after_host) = rest.split_at_checked(host_len)?;
         // A last label that starts with a digit may make the host an IPv4 address; a trailing
         // dot moves the last label: both are the general reading's.
@@ -243,15 +241,16 @@ impl<'a> UrlParts<'a> {
             }
             None => (scheme.default_port(), after_host),
         };
-        let mut query_at = path_and_query.len();
-        for (i, &b) in path_and_query.as_bytes().iter().enumerate() {
-            if !in_set(&URI_CHARS_BUT_HASH, b) {
-                return None;
-            }
-            if b == b'?' && query_at == path_and_query.len() {
-                query_at = i;
-            }
+        if !path_and_query
+            .bytes()
+            .all(|b| in_set(&URI_CHARS_BUT_HASH, b))
+        {
+            return None;
         }
+        let query_at = path_and_query
+            .bytes()
+            .position(|b| b == b'?')
+            .unwrap_or(path_and_query.len());
         if !path_and_query.is_empty() && !path_and_query.starts_with(['/', '?']) {
             return None;
         }
@@ -522,11 +521,14 @@ enum HostBytes<'a> {
 fn hash_origin(scheme: Scheme, port: u16, host: HostBytes<'_>) -> u64 {
     use core::hash::{BuildHasher as _, Hasher as _};
     let mut h = foldhash::fast::FixedState::with_seed(0x7265_6769_7374_7279).build_hasher();
-    h.write_u8(scheme as u8);
-    h.write_u16(port);
+    let kind = match host {
+        HostBytes::Name(_) => 0u64,
+        HostBytes::V4(_) => 4,
+        HostBytes::V6(_) => 6,
+    };
+    h.write_u64((scheme as u64) << 32 | u64::from(port) << 8 | kind);
     match host {
         HostBytes::Name(n) => {
-            h.write_u8(0);
             let mut chunks = n.chunks_exact(8);
             for c in &mut chunks {
                 let mut word = [0u8; 8];
@@ -540,14 +542,8 @@ fn hash_origin(scheme: Scheme, port: u16, host: HostBytes<'_>) -> u64 {
             h.write_u64(u64::from_le_bytes(tail));
             h.write_usize(n.len());
         }
-        HostBytes::V4(a) => {
-            h.write_u8(4);
-            h.write(&a.octets());
-        }
-        HostBytes::V6(a) => {
-            h.write_u8(6);
-            h.write(&a.octets());
-        }
+        HostBytes::V4(a) => h.write_u32(u32::from(a)),
+        HostBytes::V6(a) => h.write_u128(u128::from(a)),
     }
     h.finish()
 }

@@ -288,8 +288,10 @@ impl Authenticator {
     /// deadline are presumed lost.
     fn tick(&mut self, now: Now) {
         let now = self.clock.tick(now);
-        for id in self.fetches.expire(now) {
-            self.wake(id, None);
+        if self.fetches.may_expire(now) {
+            for id in self.fetches.expire(now) {
+                self.wake(id, None);
+            }
         }
     }
 

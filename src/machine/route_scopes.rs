@@ -100,13 +100,19 @@ const ROUTES: [&str; 4] = ["manifests/", "blobs/", "tags/", "referrers/"];
 /// than the whole cached-token path.
 fn route_start(rest: &str) -> Option<usize> {
     let bytes = rest.as_bytes();
-    let mut end = bytes.len();
-    while let Some(slash) = bytes.get(..end)?.iter().rposition(|&b| b == b'/') {
-        let after = rest.get(slash + 1..)?;
-        if ROUTES.iter().any(|r| after.starts_with(r)) {
-            return Some(slash);
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        if bytes.get(i) != Some(&b'/') {
+            continue;
         }
-        end = slash;
+        // Only a word that starts like a route word is compared with the list.
+        let after = bytes.get(i + 1..)?;
+        if matches!(after.first(), Some(b'm' | b'b' | b't' | b'r'))
+            && ROUTES.iter().any(|r| after.starts_with(r.as_bytes()))
+        {
+            return Some(i);
+        }
     }
     None
 }
@@ -130,10 +136,8 @@ fn read_route<'a>(
 ) -> Option<(&'a str, &'static [&'static str], Option<String>)> {
     let rest = path.strip_prefix("/v2/")?;
     let end = route_start(rest)?;
-    let name = rest.get(..end)?;
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
-        return None;
-    }
+    // The path was read as URI characters (visible ASCII) already.
+    let name = rest.get(..end).filter(|n| !n.is_empty())?;
     let mount_from = match (method, query) {
         (Method::Post, Some(q))
             if rest
