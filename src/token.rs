@@ -522,6 +522,57 @@ pub struct ErrorBody {
     pub error_description: Option<String>,
 }
 
+/// How deep a structured `detail` is shown.
+const MAX_DETAIL_DEPTH: usize = 8;
+
+/// Writes a structured `detail` as text, in JSON's shape but with strings as they are, not
+/// escaped: an escape (`\u0000`) would split a secret in two where the server text pipeline
+/// cannot see it, while the character itself is dropped there and the secret found whole.
+fn render_detail(out: &mut String, value: &Json, depth: usize) {
+    use core::fmt::Write as _;
+    if depth == 0 {
+        out.push_str("...");
+        return;
+    }
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Json::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Json::String(s) => {
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+        }
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                render_detail(out, item, depth - 1);
+            }
+            out.push(']');
+        }
+        Json::Object(members) => {
+            out.push('{');
+            for (i, (k, v)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('"');
+                out.push_str(k);
+                out.push_str("\":");
+                render_detail(out, v, depth - 1);
+            }
+            out.push('}');
+        }
+    }
+}
+
 impl ErrorBody {
     /// Reads whatever error information a body holds; anything unreadable gives an empty body.
     pub fn parse(body: &[u8]) -> Self {
@@ -549,7 +600,11 @@ impl ErrorBody {
                 let detail = match e.get("detail") {
                     None | Some(Json::Null) => None,
                     Some(Json::String(s)) => Some(s.clone()),
-                    Some(other) => Some(other.to_string()),
+                    Some(other) => {
+                        let mut text = String::new();
+                        render_detail(&mut text, other, MAX_DETAIL_DEPTH);
+                        Some(text)
+                    }
                 };
                 out.errors.push(ErrorEntry {
                     code: text("code"),

@@ -184,7 +184,7 @@ impl Authenticator {
             scopes: &f.scopes,
             opaque: &f.opaque,
             creds: cred.map(|c| &c.creds),
-            refresh_token: cred.and_then(|c| self.creds.refresh_token(c.id)),
+            refresh_token: cred.and_then(|c| self.creds.refresh_token(c.id, &f.realm)),
             config: &self.config,
         };
         Some((inputs, reg.post_refused))
