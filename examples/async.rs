@@ -187,7 +187,7 @@ async fn fetch(auth: &Shared, notify: &Notify, url: &str) -> Result<Done, BoxErr
                     }
                 }
             }
-            Action::Fetch(req) => {
+            Action::FetchToken(req) => {
                 let mut headers = HeaderMap::new();
                 if let Some(a) = req.authorization() {
                     headers.insert(header::AUTHORIZATION, a.to_header_value());
@@ -196,7 +196,7 @@ async fn fetch(auth: &Shared, notify: &Notify, url: &str) -> Result<Done, BoxErr
                     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
                 }
                 let body = req.body().map(Bytes::copy_from_slice);
-                let limit = with_auth(auth, |a| a.config().current_token_limits().body_bytes());
+                let limit = with_auth(auth, |a| a.config().get_token_limits().get_max_body());
                 let label = auth_label(req.authorization().map(|a| a.scheme()));
                 match exchange(req.method(), req.url(), headers, body, limit + 1).await {
                     Ok((head, body)) => {
@@ -206,7 +206,7 @@ async fn fetch(auth: &Shared, notify: &Notify, url: &str) -> Result<Done, BoxErr
                         ));
                         let response = Response::from(&head).body(&body);
                         with_auth(auth, |a| {
-                            a.handle_fetch_response(id, response, Instant::now())
+                            a.handle_token_response(id, response, Instant::now())
                         })?;
                     }
                     Err(e) => {

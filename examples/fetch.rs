@@ -558,7 +558,7 @@ fn fetch(
     loop {
         match auth.poll(id) {
             Action::Send(send) => flow.send(auth, &send)?,
-            Action::Fetch(token_request) => flow.fetch_token(auth, &token_request)?,
+            Action::FetchToken(token_request) => flow.fetch_token(auth, &token_request)?,
             Action::Done => {
                 let last = flow
                     .last
@@ -656,7 +656,7 @@ impl Flow<'_> {
         Ok(())
     }
 
-    /// Carries out [`Action::Fetch`]: the machine's own token request.
+    /// Carries out [`Action::FetchToken`]: the machine's own token request.
     fn fetch_token(&mut self, auth: &mut Authenticator, req: &TokenRequest) -> Result<(), String> {
         let mut headers = HeaderMap::new();
         if let Some(a) = req.authorization() {
@@ -666,7 +666,7 @@ impl Flow<'_> {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
         }
         // One byte past the bound lets the machine tell a body that is too long.
-        let limit = auth.config().current_token_limits().body_bytes() + 1;
+        let limit = auth.config().get_token_limits().get_max_body() + 1;
         let result = exchange(
             self.agent,
             self.trace,
@@ -679,7 +679,7 @@ impl Flow<'_> {
         match result {
             Ok(r) => {
                 let response = Response::from(&r.head).body(&r.body);
-                report(auth.handle_fetch_response(self.id, response, Instant::now()))
+                report(auth.handle_token_response(self.id, response, Instant::now()))
             }
             Err(e) => {
                 self.transport_error = Some(e);

@@ -117,10 +117,18 @@ pub enum Error {
         /// The schemes offered.
         offered: Vec<String>,
     },
-    /// The registry wants credentials and none are configured for it.
+    /// The registry wants credentials and none are configured for it: it answered with a
+    /// Basic challenge, or refused the anonymous token for lack of scope
+    /// (`insufficient_scope`), as registries answer an anonymous pull of a private (or
+    /// missing) repository.
+    #[non_exhaustive]
     CredentialsRequired {
         /// The registry (`host[:port]`).
         registry: String,
+        /// The scope the anonymous token was refused for, when that is what happened.
+        scope: Option<String>,
+        /// What the registry said.
+        body: ErrorBody,
     },
     /// Credentials were refused, by the token endpoint or by the registry itself (Basic).
     CredentialsRejected {
@@ -169,6 +177,12 @@ pub enum Error {
     LimitExceeded(LimitKind),
     /// The driver reported that sending a request failed.
     SendFailed,
+    /// The request's method is an extension method (not one of RFC 9110's, nor `PATCH`),
+    /// which registries do not use; see [`Method`](crate::Method).
+    UnsupportedMethod {
+        /// The method's name, as the caller gave it.
+        method: String,
+    },
     /// The flow handle is not (or no longer) known; flows end when `Done` or `Failed` is polled.
     UnknownFlow,
     /// The machine reached a state its invariants rule out: a bug in this crate (please
@@ -216,8 +230,16 @@ impl fmt::Display for Error {
                     offered.join(", ")
                 )
             }
-            Error::CredentialsRequired { registry } => {
-                write!(f, "{registry} requires credentials and none are configured")
+            Error::CredentialsRequired {
+                registry,
+                scope,
+                body,
+            } => {
+                write!(f, "no credentials configured for {registry}")?;
+                if let Some(scope) = scope {
+                    write!(f, "; anonymous access to {scope:?} refused")?;
+                }
+                with_body(f, body)
             }
             Error::CredentialsRejected { by, status, body } => {
                 write!(f, "credentials rejected by {by}: ")?;
@@ -251,6 +273,12 @@ impl fmt::Display for Error {
                 LimitKind::Actions => "flow exceeded its action bound",
             }),
             Error::SendFailed => f.write_str("sending the request failed"),
+            Error::UnsupportedMethod { method } => {
+                write!(
+                    f,
+                    "unsupported http method {method:?}: not a standard method"
+                )
+            }
             Error::UnknownFlow => f.write_str("unknown flow"),
             Error::Internal(what) => write!(f, "internal error (a bug, please report): {what}"),
         }
@@ -301,7 +329,10 @@ impl Error {
                     out.push(reason);
                 }
             }
-            Error::InsufficientScope { scope, .. } => out.push(scope),
+            Error::InsufficientScope { scope, .. }
+            | Error::CredentialsRequired {
+                scope: Some(scope), ..
+            } => out.push(scope),
             Error::Policy(
                 PolicyError::RealmScheme { realm }
                 | PolicyError::InsecureRealm { realm }
@@ -315,6 +346,7 @@ impl Error {
     fn body_mut(&mut self) -> Option<&mut ErrorBody> {
         match self {
             Error::CredentialsRejected { body, .. }
+            | Error::CredentialsRequired { body, .. }
             | Error::TokenEndpoint { body, .. }
             | Error::TokenRejected { body, .. }
             | Error::InsufficientScope { body, .. } => Some(body),

@@ -50,10 +50,10 @@
 //!             auth.handle_response(id, Response::new(status).headers(&headers).body(&body), now)?;
 //!             if status < 300 { /* this response is the caller's answer once Done */ }
 //!         }
-//!         Action::Fetch(req) => {
+//!         Action::FetchToken(req) => {
 //!             let (status, headers, body) = http(req.method().as_str(), req.url(), req.authorization().map(|a| a.expose()));
 //!             let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_slice())).collect();
-//!             auth.handle_fetch_response(id, Response::new(status).headers(&headers).body(&body), now)?;
+//!             auth.handle_token_response(id, Response::new(status).headers(&headers).body(&body), now)?;
 //!         }
 //!         Action::Wait => { /* another flow fetches the token: poll again after its input */ }
 //!         Action::Done => break "ok",
@@ -98,6 +98,7 @@ pub mod challenge;
 pub mod cred_helper;
 mod credentials;
 pub mod docker_config;
+pub mod drive;
 mod error;
 #[cfg(feature = "host")]
 pub mod host;
@@ -117,8 +118,8 @@ pub use credentials::Credentials;
 pub use docker_config::DockerConfig;
 pub use error::{Error, LimitKind, PolicyError, UrlRole, UsageError};
 pub use machine::{
-    Action, Authenticator, Config, FlowId, Method, Now, Request, Response, SendRequest,
-    TokenRequest,
+    Action, Authenticator, Config, FlowId, HeaderList, HeaderPair, Method, Now, Request, Response,
+    SendRequest, TokenRequest,
 };
 pub use origin::UrlError;
 pub use reference::Reference;

@@ -214,20 +214,30 @@ fn authenticated_pull(env: &Env) -> Vec<Row> {
     let row = counts.row("authenticated pull (alice, private repository)", "200");
 
     // The same pull without credentials gets a token with nothing in it, and the registry's
-    // refusal of that fresh token ends the flow (no second token request).
+    // refusal of that fresh token ends the flow (no second token request), with an error
+    // that says what is missing: credentials, not scope.
     let mut anonymous = env.client(Credentials::Anonymous);
     let what = "anonymous pull of a private repository";
     let (e, counts) = pull_refused(env, &mut anonymous, what, "alice/app");
     assert!(
-        matches!(&e, Error::InsufficientScope { scope, .. } if scope == "repository:alice/app:pull"),
+        matches!(&e, Error::CredentialsRequired { registry, scope: Some(scope), .. }
+            if registry == &env.host() && scope == "repository:alice/app:pull"),
         "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "no credentials configured for {}; anonymous access to \"repository:alice/app:pull\" \
+             refused: UNAUTHORIZED: authentication required",
+            env.host()
+        )
     );
     assert_eq!((counts.registry.len(), counts.tokens.len()), (2, 1));
     vec![
         row,
         counts.row(
             "anonymous pull of a private repository",
-            "`InsufficientScope` (token granted nothing)",
+            "`CredentialsRequired` (the anonymous token granted nothing)",
         ),
     ]
 }
@@ -690,7 +700,7 @@ fn basic_only(env: &Env) -> Vec<Row> {
         image::pull(&mut anonymous, &base, "alice/app", "v1"),
     );
     assert!(
-        matches!(&e, Error::CredentialsRequired { registry } if registry == &env.host()),
+        matches!(&e, Error::CredentialsRequired { registry, scope: None, .. } if registry == &env.host()),
         "{e:?}"
     );
     let mut wrong = env.client(Credentials::basic("bob", "wrong"));

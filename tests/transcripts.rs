@@ -891,7 +891,7 @@ fn caller_declared_and_mount_scopes_are_requested_up_front() {
 
 #[test]
 fn one_scope_parameter_switch_joins_scopes_with_spaces() {
-    let mut auth = Authenticator::new(Config::default().one_scope_param(true));
+    let mut auth = Authenticator::new(Config::default().scopes_in_one_parameter(true));
     let url = format!("{REG}/v2/dst/blobs/uploads/?mount=sha256%3Aab&from=src");
     let t = request(
         &mut auth,
@@ -919,7 +919,7 @@ fn stale_on_403_switch_refreshes_once_and_is_off_by_default() {
     // ECR answers a stale token with 403, ECR Public with 400.
     for status in [403, 400] {
         for switch in [false, true] {
-            let mut auth = Authenticator::new(Config::default().stale_on_403_400(switch));
+            let mut auth = Authenticator::new(Config::default().renew_token_on_403_400(switch));
             let t = get(&mut auth, url, secs(0), bearer_round_trip(c, "t1", 200));
             assert_eq!(
                 t,

@@ -3,10 +3,17 @@
 //! A flow is found by its [`FlowId`]: a slot index and the slot's generation, so a handle of
 //! a finished flow never reaches the flow that reuses its slot. Slots keep the URL buffer of
 //! their last flow, so that a flow on the cached-token path does not allocate.
+//!
+//! The table also keeps the woken queue: the waiting flows a finished token fetch released,
+//! for [`Authenticator::poll_woken`](crate::Authenticator::poll_woken), and the waker a
+//! waiting flow's driver left. A slot is in the queue at most once, so the queue never holds
+//! more entries than there are slots, however long nobody drains it.
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::task::Waker;
 
 use super::cache::TokenId;
 use super::fetches::FetchId;
@@ -190,6 +197,13 @@ struct Slot {
     /// The URL buffer of the last flow in this slot, reused so a flow on the hot path does not
     /// allocate (when the caller has dropped the `SendRequest`s that shared it).
     spare: Option<Arc<String>>,
+    /// The flow in this slot was released from a wait and not reported yet.
+    woken: bool,
+    /// The slot's index is in the woken queue (it stays there after its flow ends, until
+    /// drained, so that a slot is never queued twice).
+    queued: bool,
+    /// What to wake when this slot's waiting flow is released.
+    waker: Option<Waker>,
 }
 
 /// The flows in progress.
@@ -198,6 +212,8 @@ pub(super) struct Flows {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
+    /// Slots whose flow a fetch released from waiting, oldest first; each at most once.
+    woken: VecDeque<u32>,
 }
 
 impl Flows {
@@ -217,6 +233,9 @@ impl Flows {
                     generation: 0,
                     flow: None,
                     spare: None,
+                    woken: false,
+                    queued: false,
+                    waker: None,
                 });
                 i
             }
@@ -280,8 +299,59 @@ impl Flows {
         if let Some(slot) = self.slots.get_mut(id.index as usize) {
             slot.spare = Some(flow.target.url);
             slot.generation = slot.generation.wrapping_add(1);
+            slot.woken = false;
+            slot.waker = None;
             self.free.push(id.index);
             self.live = self.live.saturating_sub(1);
         }
+    }
+
+    /// Records that a waiting flow was released: it is queued for
+    /// [`Flows::pop_woken`] (once), and the waker left for it, if any, is handed back to be
+    /// woken.
+    pub(super) fn mark_woken(&mut self, id: FlowId) -> Option<Waker> {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.woken = true;
+        if !slot.queued {
+            slot.queued = true;
+            self.woken.push_back(id.index);
+        }
+        slot.waker.take()
+    }
+
+    /// The next flow released from a wait and not reported yet.
+    pub(super) fn pop_woken(&mut self) -> Option<FlowId> {
+        while let Some(index) = self.woken.pop_front() {
+            let Some(slot) = self.slots.get_mut(index as usize) else {
+                continue;
+            };
+            slot.queued = false;
+            if slot.woken && slot.flow.is_some() {
+                slot.woken = false;
+                return Some(FlowId {
+                    index,
+                    generation: slot.generation,
+                });
+            }
+        }
+        None
+    }
+
+    /// Leaves a waker for a flow, replacing any other; `false` when the flow is unknown.
+    pub(super) fn set_waker(&mut self, id: FlowId, waker: &Waker) -> bool {
+        let Some(slot) = self.slots.get_mut(id.index as usize) else {
+            return false;
+        };
+        if slot.generation != id.generation || slot.flow.is_none() {
+            return false;
+        }
+        match &slot.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => slot.waker = Some(waker.clone()),
+        }
+        true
     }
 }
