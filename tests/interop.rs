@@ -962,6 +962,67 @@ fn fetch_cli_refuses_a_plain_http_realm_without_insecure() {
     assert_eq!(env.issuer().hit_count(), before);
 }
 
+/// `examples/custom-stack.rs`, the client a new user writes over `TcpStream` and httparse
+/// with about ten lines of crate glue, against the real registry: alice's private manifest
+/// and blob with her password (one 401, one token request), then a public manifest
+/// anonymously.
+#[test]
+fn custom_stack_example_pulls_from_the_real_registry() {
+    let Some(env) = env::start(Mode::Token) else {
+        return;
+    };
+    let private = Image::new("alice/app");
+    env.seed("alice/app", "v1", &private);
+    let public = Image::new("public/src");
+    env.seed("public/src", "v1", &public);
+    let manifest = format!("{}/v2/alice/app/manifests/v1", env.url());
+    let blob = format!("{}/v2/alice/app/blobs/{}", env.url(), private.layer.digest);
+    let (registry_before, tokens_before) =
+        (env.registry.access_log().len(), env.issuer().hit_count());
+    let run = cli::example(
+        "custom-stack",
+        &["--user", ALICE.0, &manifest, &blob],
+        &format!("{}\n", ALICE.1),
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "200 {} {manifest}\n200 {} {blob}\n",
+            private.manifest.len(),
+            private.layer.bytes.len()
+        )
+    );
+    let logged = env.registry.access_log().len() - registry_before;
+    let fetched = env.issuer().hit_count() - tokens_before;
+    assert_eq!(
+        (logged, fetched),
+        (3, 1),
+        "one 401, one token, then both with it"
+    );
+    assert!(!run.stderr.contains(ALICE.1) && !run.stdout.contains(ALICE.1));
+
+    let public_manifest = format!("{}/v2/public/src/manifests/v1", env.url());
+    let run = cli::example("custom-stack", &[&public_manifest], "");
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!("200 {} {public_manifest}\n", public.manifest.len())
+    );
+
+    // Without credentials the private repository is refused, and the error says why.
+    let run = cli::example("custom-stack", &[&manifest], "");
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: {manifest}: no credentials configured for {}; anonymous access to",
+            env.host()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
 // ---- the round-trip table -------------------------------------------------------------------
 
 /// Every scenario above, in turn, on one token registry (plus two redirecting ones, a silly
