@@ -78,11 +78,13 @@ pub trait AsyncTransport {
 ///     }
 /// }
 ///
-/// let auth = Arc::new(Mutex::new(Authenticator::new(Config::default())));
-/// let url = "https://registry.example.com/v2/";
-/// let answer = block_on(drive::run_async(&auth, Request::get(url), &mut Client))?;
-/// assert_eq!(answer.body, url.as_bytes());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let auth = Arc::new(Mutex::new(Authenticator::new(Config::default())));
+///     let url = "https://registry.example.com/v2/";
+///     let answer = block_on(drive::run_async(&auth, Request::get(url), &mut Client))?;
+///     assert_eq!(answer.body, url.as_bytes());
+///     Ok(())
+/// }
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     struct Unpark(std::thread::Thread);
 /// #     impl std::task::Wake for Unpark { fn wake(self: Arc<Self>) { self.0.unpark() } }

@@ -333,8 +333,8 @@ impl Authenticator {
     /// let now = Duration::from_secs(1);
     /// // Two flows for one repository: both meet the challenge, one fetches the token.
     /// let (a, b) = (auth.start(Request::get(url), now)?, auth.start(Request::get(url), now)?);
+    /// assert!(matches!((auth.poll(a), auth.poll(b)), (Action::Send(_), Action::Send(_))));
     /// for id in [a, b] {
-    ///     let _ = auth.poll(id);
     ///     auth.handle_response(id, Response::new(401).headers(&challenge), now)?;
     /// }
     /// assert!(matches!(auth.poll(a), Action::FetchToken(_)));
