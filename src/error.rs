@@ -127,8 +127,6 @@ pub enum Error {
         registry: String,
         /// The scope the anonymous token was refused for, when that is what happened.
         scope: Option<String>,
-        /// What the registry said.
-        body: ErrorBody,
     },
     /// Credentials were refused, by the token endpoint or by the registry itself (Basic).
     CredentialsRejected {
@@ -230,16 +228,12 @@ impl fmt::Display for Error {
                     offered.join(", ")
                 )
             }
-            Error::CredentialsRequired {
-                registry,
-                scope,
-                body,
-            } => {
+            Error::CredentialsRequired { registry, scope } => {
                 write!(f, "no credentials configured for {registry}")?;
-                if let Some(scope) = scope {
-                    write!(f, "; anonymous access to {scope:?} refused")?;
+                match scope {
+                    Some(scope) => write!(f, "; anonymous access to {scope:?} refused"),
+                    None => Ok(()),
                 }
-                with_body(f, body)
             }
             Error::CredentialsRejected { by, status, body } => {
                 write!(f, "credentials rejected by {by}: ")?;
@@ -346,7 +340,6 @@ impl Error {
     fn body_mut(&mut self) -> Option<&mut ErrorBody> {
         match self {
             Error::CredentialsRejected { body, .. }
-            | Error::CredentialsRequired { body, .. }
             | Error::TokenEndpoint { body, .. }
             | Error::TokenRejected { body, .. }
             | Error::InsufficientScope { body, .. } => Some(body),

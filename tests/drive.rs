@@ -103,7 +103,7 @@ fn run_returns_the_machines_error_when_it_ends_the_flow() {
     assert_eq!(
         e.to_string(),
         "no credentials configured for registry.example.com; anonymous access to \
-         \"repository:team/app:pull\" refused: insufficient_scope"
+         \"repository:team/app:pull\" refused"
     );
 }
 
@@ -121,7 +121,9 @@ fn a_dropped_guard_cancels_its_flow_and_releases_its_token_request() {
             .unwrap();
         assert!(matches!(first.poll(), Action::FetchToken(_)));
         // A second flow meets the fetch in progress and waits for it.
-        let second = first.with(|a| a.start(Request::get(URL), now)).unwrap();
+        let second = first
+            .with(|a| a.start(Request::get(URL), now).ok())
+            .unwrap();
         // The registry's challenge is known now: it does not send first.
         first.with(|a| assert!(matches!(a.poll(second), Action::Wait)));
         waiting = second;

@@ -1048,7 +1048,7 @@ fn fetch_names_the_status_url_and_scrubbed_message_of_a_final_error_answer() {
     let out = run(cmd, "");
     server.finish();
     out.assert_code(1);
-    assert!(out.stdout.starts_with(&format!("403 ")), "{}", out.stdout);
+    assert!(out.stdout.starts_with("403 "), "{}", out.stdout);
     assert_eq!(
         out.stderr,
         format!("error: {manifest}: {manifest} answered 403: DENIED: token <redacted> may not read app\n")

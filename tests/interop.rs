@@ -228,7 +228,7 @@ fn authenticated_pull(env: &Env) -> Vec<Row> {
         e.to_string(),
         format!(
             "no credentials configured for {}; anonymous access to \"repository:alice/app:pull\" \
-             refused: UNAUTHORIZED: authentication required",
+             refused",
             env.host()
         )
     );

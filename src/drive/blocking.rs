@@ -140,6 +140,9 @@ impl Wake for Unpark {
 /// # Errors
 /// [`DriveError::Auth`] when the machine refuses to start the flow or ends it;
 /// [`DriveError::Transport`] with the transport's error when an exchange fails.
+// `DriveError::Auth` holds the crate's `Error` unboxed, so that callers can match on it;
+// errors are the rare path.
+#[allow(clippy::result_large_err)]
 pub fn run<'r, A: Access, T: Transport>(
     access: A,
     request: impl Into<Request<'r>>,

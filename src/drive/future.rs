@@ -100,6 +100,9 @@ pub trait AsyncTransport {
 ///
 /// # Errors
 /// As [`run`](super::run).
+// `DriveError::Auth` holds the crate's `Error` unboxed, so that callers can match on it;
+// errors are the rare path.
+#[allow(clippy::result_large_err)]
 pub async fn run_async<'r, A: Access, T: AsyncTransport>(
     access: A,
     request: impl Into<Request<'r>>,

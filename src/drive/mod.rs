@@ -17,12 +17,12 @@
 //! will never be answered. Neither does I/O of its own, reads a clock, or spawns.
 //!
 //! # Sharing one authenticator
-//! The helpers reach the [`Authenticator`] through [`Access`]: `&mut Authenticator` for a
+//! The helpers reach the [`Authenticator`](crate::Authenticator) through [`Access`]: `&mut Authenticator` for a
 //! caller that runs one request at a time, or `&Mutex<Authenticator>` (also behind an `Arc`)
 //! for tasks or threads that run many at once. The lock is taken for one machine call at a
 //! time and never held across an exchange or an `.await`, so flows only wait for each other
 //! where they share a token fetch, and then the machine wakes the waiting ones (see
-//! [`Authenticator::set_waker`]) the moment the fetch ends.
+//! [`Authenticator::set_waker`](crate::Authenticator::set_waker)) the moment the fetch ends.
 //!
 //! ```
 //! use registry_auth::drive::{self, Exchange, OwnedResponse};
@@ -128,6 +128,9 @@ impl<R: AsResponse, E> Progress<R, E> {
     }
 
     /// Reports what an exchange gave: the response, or the transport's failure.
+    // `DriveError::Auth` holds the crate's `Error` unboxed, so that callers can match on it;
+    // errors are the rare path.
+    #[allow(clippy::result_large_err)]
     fn report<A: Access>(
         &mut self,
         flow: &mut FlowGuard<A>,

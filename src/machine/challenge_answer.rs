@@ -155,15 +155,8 @@ impl Authenticator {
                 retry(flow);
             }
             SentAuth::Bearer { .. } if !has_basic => {
-                let (scope, body) = (None, body);
-                self.fail(
-                    flow,
-                    Error::CredentialsRequired {
-                        registry,
-                        scope,
-                        body,
-                    },
-                );
+                let scope = None;
+                self.fail(flow, Error::CredentialsRequired { registry, scope });
             }
             SentAuth::Nothing => {
                 if let Some(r) = self.registries.get_mut(flow.registry) {
@@ -172,15 +165,8 @@ impl Authenticator {
                 if has_basic {
                     retry(flow);
                 } else {
-                    let (scope, body) = (None, body);
-                    self.fail(
-                        flow,
-                        Error::CredentialsRequired {
-                            registry,
-                            scope,
-                            body,
-                        },
-                    );
+                    let scope = None;
+                    self.fail(flow, Error::CredentialsRequired { registry, scope });
                 }
             }
             _ => {
@@ -243,11 +229,7 @@ impl Authenticator {
                     // Without credentials, more scope is not the remedy: say what is.
                     let error = if self.is_anonymous(flow) {
                         let scope = Some(scope);
-                        Error::CredentialsRequired {
-                            registry,
-                            scope,
-                            body,
-                        }
+                        Error::CredentialsRequired { registry, scope }
                     } else {
                         Error::InsufficientScope {
                             registry,
