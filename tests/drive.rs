@@ -304,12 +304,16 @@ impl AsyncTransport for Slow {
     }
 }
 
-#[test]
-fn run_async_tasks_sharing_a_mutex_share_one_token_fetch_and_wake_without_delay() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn run_async_tasks_sharing_a_mutex_share_one_token_fetch_and_wake_without_delay() {
+    let runtime = runtime();
     let registry = Arc::new(Registry::default());
     let auth = Arc::new(Mutex::new(Authenticator::new(Config::default())));
     let started = Instant::now();
@@ -352,10 +356,7 @@ fn run_async_tasks_sharing_a_mutex_share_one_token_fetch_and_wake_without_delay(
 
 #[test]
 fn dropping_a_run_async_future_cancels_its_flow() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let registry = Arc::new(Registry::default());
     let auth = Arc::new(Mutex::new(Authenticator::new(Config::default())));
     runtime.block_on(async {

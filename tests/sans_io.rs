@@ -71,6 +71,24 @@ const FORBIDDEN_IN_DRIVE: &[&str] = &[
     "spawn",
 ];
 
+/// Every library line of `files` that names one of `apis`, as `path:line: api: code`.
+fn naming(files: &[&PathBuf], apis: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(path).expect("source file");
+        for (line_no, line) in library_lines(&text) {
+            for api in apis.iter().filter(|api| line.contains(*api)) {
+                found.push(format!(
+                    "{}:{line_no}: {api}: {}",
+                    path.display(),
+                    line.trim()
+                ));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn drive_helpers_do_no_io_of_their_own() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -81,21 +99,7 @@ fn drive_helpers_do_no_io_of_their_own() {
         drive.len() >= 3,
         "the drive module is not where it was: {drive:?}"
     );
-    let mut found = Vec::new();
-    for path in &drive {
-        let text = fs::read_to_string(path).expect("source file");
-        for (line_no, line) in library_lines(&text) {
-            for api in FORBIDDEN_IN_DRIVE {
-                if line.contains(api) {
-                    found.push(format!(
-                        "{}:{line_no}: {api}: {}",
-                        path.display(),
-                        line.trim()
-                    ));
-                }
-            }
-        }
-    }
+    let found = naming(&drive, FORBIDDEN_IN_DRIVE);
     assert!(
         found.is_empty(),
         "the drive helpers name I/O APIs:\n{}",
@@ -164,21 +168,7 @@ fn core_names_no_io_clock_thread_or_randomness_api() {
         );
     }
 
-    let mut found = Vec::new();
-    for path in &core {
-        let text = fs::read_to_string(path).expect("source file");
-        for (line_no, line) in library_lines(&text) {
-            for api in FORBIDDEN {
-                if line.contains(api) {
-                    found.push(format!(
-                        "{}:{line_no}: {api}: {}",
-                        path.display(),
-                        line.trim()
-                    ));
-                }
-            }
-        }
-    }
+    let found = naming(&core, FORBIDDEN);
     assert!(
         found.is_empty(),
         "the Sans-IO core names I/O APIs:\n{}",
