@@ -34,6 +34,11 @@ pub const MAX_EXPIRES_IN_SECS: u64 = u32::MAX as u64;
 
 /// Bounds on a token endpoint's answer.
 ///
+/// Two settings, each with a builder method and a `get_` getter of the same name (as
+/// [`Config`](crate::Config) names its own): `max_body`, the largest body accepted, and
+/// `max_token`, the longest token. [`read_limit`](Self::read_limit) is what a driver reads of
+/// a token response body: one byte more than `max_body`.
+///
 /// The defaults accept a 64 KiB token (JWTs with many claims get large) in a body that carries
 /// it twice (Docker Hub sends `token` and `access_token`) next to a 64 KiB refresh token:
 ///
@@ -44,7 +49,8 @@ pub const MAX_EXPIRES_IN_SECS: u64 = u32::MAX as u64;
 /// let body = format!(r#"{{"token":"{jwt}","access_token":"{jwt}","refresh_token":"{jwt}","expires_in":300}}"#);
 /// let t = TokenResponse::parse(body.as_bytes(), &TokenLimits::DEFAULT)?;
 /// assert_eq!(t.token().expose().len(), 64 * 1024);
-/// assert_eq!(TokenLimits::DEFAULT.body_bytes(), 256 * 1024);
+/// assert_eq!(TokenLimits::DEFAULT.get_max_body(), 256 * 1024);
+/// assert_eq!(TokenLimits::DEFAULT.read_limit(), 256 * 1024 + 1);
 /// # Ok::<(), registry_auth::token::TokenError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,34 +68,35 @@ impl TokenLimits {
         max_token: 64 * 1024,
     };
 
-    /// The most body bytes read; a driver should stop reading after this many plus one.
+    /// The largest token response body accepted, in bytes; a longer one is refused with
+    /// [`TokenError::BodyTooLarge`].
     #[must_use]
     pub const fn max_body(mut self, n: usize) -> Self {
         self.max_body = n;
         self
     }
 
-    /// The longest token (or refresh token) accepted.
+    /// The longest token (or refresh token) accepted, in bytes.
     #[must_use]
     pub const fn max_token(mut self, n: usize) -> Self {
         self.max_token = n;
         self
     }
 
-    /// See [`TokenLimits::max_body`].
-    pub const fn body_bytes(&self) -> usize {
+    /// See [`max_body`](Self::max_body).
+    pub const fn get_max_body(&self) -> usize {
         self.max_body
     }
 
-    /// How many bytes a driver should read of a token response: one more than the limit, so
-    /// that an oversized body is recognised as such rather than cut into invalid JSON.
-    pub const fn read_bytes(&self) -> usize {
-        self.max_body.saturating_add(1)
+    /// See [`max_token`](Self::max_token).
+    pub const fn get_max_token(&self) -> usize {
+        self.max_token
     }
 
-    /// See [`TokenLimits::max_token`].
-    pub const fn token_bytes(&self) -> usize {
-        self.max_token
+    /// How many bytes of a token response body a driver reads at most: `get_max_body() + 1`,
+    /// so that a body too large is recognised as such rather than cut into invalid JSON.
+    pub const fn read_limit(&self) -> usize {
+        self.max_body.saturating_add(1)
     }
 }
 

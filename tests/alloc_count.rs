@@ -174,9 +174,9 @@ fn a_request_with_a_cached_token_allocates_nothing() {
                 auth.handle_response(id, r, now).unwrap();
             }
             Action::Send(_) => auth.handle_response(id, Response::new(200), now).unwrap(),
-            Action::Fetch(_) => {
+            Action::FetchToken(_) => {
                 let r = Response::new(200).body(token);
-                auth.handle_fetch_response(id, r, now).unwrap();
+                auth.handle_token_response(id, r, now).unwrap();
             }
             Action::Done => break,
             other => panic!("{other:?}"),

@@ -263,7 +263,7 @@ fn a_structured_detail_is_shown_without_json_escapes_that_would_split_a_secret()
                 let response = Response::new(r.status).headers(&h).body(&r.body);
                 match action {
                     Action::Send(_) => auth.handle_response(id, response, secs(1)).unwrap(),
-                    _ => auth.handle_fetch_response(id, response, secs(1)).unwrap(),
+                    _ => auth.handle_token_response(id, response, secs(1)).unwrap(),
                 }
             }
         }

@@ -4,7 +4,7 @@
 use super::cache::CachedToken;
 use super::fetches::FetchId;
 use super::flow::{Flow, State};
-use super::io::{Action, FlowId, Response};
+use super::io::{Action, FlowId, ResponseView};
 use super::token_request::Grant;
 use super::Authenticator;
 use crate::error::Error;
@@ -12,7 +12,7 @@ use crate::secret::Authorization;
 use crate::token::{ErrorBody, TokenError, TokenResponse};
 
 impl Authenticator {
-    pub(super) fn on_fetch_response(&mut self, flow: &mut Flow, response: &Response<'_>) {
+    pub(super) fn on_fetch_response(&mut self, flow: &mut Flow, response: &ResponseView<'_, '_>) {
         let State::AwaitFetch { fetch, grant, .. } = flow.state else {
             return;
         };
@@ -136,14 +136,20 @@ impl Authenticator {
     }
 
     /// Wakes a flow waiting for a fetch that ended: it plans again, or fails as the fetch did.
+    /// It is queued for [`Authenticator::poll_woken`], and the waker its driver left is woken.
     pub(super) fn wake(&mut self, id: FlowId, error: Option<&Error>) {
-        if let Some(flow) = self.flows.get_mut(id) {
-            if matches!(flow.state, State::Waiting { .. }) {
-                flow.state = match error {
-                    Some(e) => State::Finished(Action::Failed(e.clone())),
-                    None => State::Plan,
-                };
-            }
+        let Some(flow) = self.flows.get_mut(id) else {
+            return;
+        };
+        if !matches!(flow.state, State::Waiting { .. }) {
+            return;
+        }
+        flow.state = match error {
+            Some(e) => State::Finished(Action::Failed(e.clone())),
+            None => State::Plan,
+        };
+        if let Some(waker) = self.flows.mark_woken(id) {
+            waker.wake();
         }
     }
 }

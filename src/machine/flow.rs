@@ -3,11 +3,18 @@
 //! A flow is found by its [`FlowId`]: a slot index and the slot's generation, so a handle of
 //! a finished flow never reaches the flow that reuses its slot. Slots keep the URL buffer of
 //! their last flow, so that a flow on the cached-token path does not allocate.
+//!
+//! The table also keeps the woken queue: the waiting flows a finished token fetch released,
+//! for [`Authenticator::poll_woken`](crate::Authenticator::poll_woken), and the waker a
+//! waiting flow's driver left. A slot is in the queue at most once, so the queue never holds
+//! more entries than there are slots, however long nobody drains it.
 
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::task::Waker;
 
 use super::cache::TokenId;
 use super::fetches::FetchId;
@@ -246,6 +253,13 @@ struct Slot {
     /// The flow, boxed so that taking it out to work on it moves a pointer; kept when the
     /// flow ends, with its buffers, for the next flow of the slot.
     flow: Option<Box<Flow>>,
+    /// The flow in this slot was released from a wait and not reported yet.
+    woken: bool,
+    /// The slot's index is in the woken queue (it stays there after its flow ends, until
+    /// drained, so that a slot is never queued twice).
+    queued: bool,
+    /// What to wake when this slot's waiting flow is released.
+    waker: Option<Waker>,
 }
 
 /// The flows in progress.
@@ -254,6 +268,8 @@ pub(super) struct Flows {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
+    /// Slots whose flow a fetch released from waiting, oldest first; each at most once.
+    woken: VecDeque<u32>,
 }
 
 impl Flows {
@@ -273,6 +289,9 @@ impl Flows {
                     generation: 0,
                     busy: false,
                     flow: None,
+                    woken: false,
+                    queued: false,
+                    waker: None,
                 });
                 i
             }
@@ -330,8 +349,55 @@ impl Flows {
             slot.flow = Some(flow);
             slot.busy = false;
             slot.generation = slot.generation.wrapping_add(1);
+            slot.woken = false;
+            slot.waker = None;
             self.free.push(id.index);
             self.live = self.live.saturating_sub(1);
         }
+    }
+
+    /// Records that a waiting flow was released: it is queued for
+    /// [`Flows::pop_woken`] (once), and the waker left for it, if any, is handed back to be
+    /// woken.
+    pub(super) fn mark_woken(&mut self, id: FlowId) -> Option<Waker> {
+        let slot = self.slot(id)?;
+        slot.woken = true;
+        let queue = !slot.queued;
+        slot.queued = true;
+        let waker = slot.waker.take();
+        if queue {
+            self.woken.push_back(id.index);
+        }
+        waker
+    }
+
+    /// The next flow released from a wait and not reported yet.
+    pub(super) fn pop_woken(&mut self) -> Option<FlowId> {
+        while let Some(index) = self.woken.pop_front() {
+            let Some(slot) = self.slots.get_mut(index as usize) else {
+                continue;
+            };
+            slot.queued = false;
+            if slot.woken && slot.busy {
+                slot.woken = false;
+                return Some(FlowId {
+                    index,
+                    generation: slot.generation,
+                });
+            }
+        }
+        None
+    }
+
+    /// Leaves a waker for a flow, replacing any other; `false` when the flow is unknown.
+    pub(super) fn set_waker(&mut self, id: FlowId, waker: &Waker) -> bool {
+        let Some(slot) = self.slot(id) else {
+            return false;
+        };
+        match &slot.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => slot.waker = Some(waker.clone()),
+        }
+        true
     }
 }

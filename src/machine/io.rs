@@ -13,7 +13,12 @@ use crate::error::Error;
 use crate::scope::Scope;
 use crate::secret::{Authorization, Secret};
 
-/// An HTTP method, as far as authentication cares.
+/// An HTTP method: every method of RFC 9110 section 9, and `PATCH` (RFC 5789).
+///
+/// The list is complete for HTTP, so a driver never has to guess the name to send:
+/// [`Method::as_str`] is always the method's own. Extension methods (WebDAV's `PROPFIND`, ...)
+/// have no registry use; a request converted from `http` with one fails to start with
+/// [`Error::UnsupportedMethod`].
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -29,12 +34,29 @@ pub enum Method {
     Patch,
     /// `DELETE`
     Delete,
-    /// Any other method; it needs the `pull` action like `GET`.
-    Other,
+    /// `OPTIONS`; it needs the `pull` action like `GET`.
+    Options,
+    /// `TRACE`; it needs the `pull` action like `GET`.
+    Trace,
+    /// `CONNECT`; it needs the `pull` action like `GET`.
+    Connect,
 }
 
 impl Method {
-    /// The method's name (`OTHER` for [`Method::Other`]).
+    /// Every method, in the order of the enum.
+    pub const ALL: [Method; 9] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+        Method::Trace,
+        Method::Connect,
+    ];
+
+    /// The method's name, as it goes on the wire.
     pub fn as_str(&self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -43,21 +65,23 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
-            Method::Other => "OTHER",
+            Method::Options => "OPTIONS",
+            Method::Trace => "TRACE",
+            Method::Connect => "CONNECT",
         }
     }
 
-    /// Parses a method name (case-sensitive, as HTTP methods are).
-    pub fn from_name(name: &str) -> Method {
-        match name {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            _ => Method::Other,
-        }
+    /// Parses a method name (case-sensitive, as HTTP methods are); `None` for an extension
+    /// method.
+    ///
+    /// ```
+    /// use registry_auth::Method;
+    /// assert_eq!(Method::from_name("PATCH"), Some(Method::Patch));
+    /// assert_eq!(Method::from_name("get"), None);
+    /// assert!(Method::ALL.iter().all(|m| Method::from_name(m.as_str()) == Some(*m)));
+    /// ```
+    pub fn from_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == name)
     }
 }
 
@@ -82,17 +106,18 @@ pub(crate) enum Target<'a> {
 /// what the URL implies. The machine never sees the body.
 ///
 /// ```
-/// use registry_auth::{Method, Request, Scope};
+/// use registry_auth::{Request, Scope};
 ///
 /// let plain = Request::get("https://registry.example.com/v2/team/app/manifests/1.0");
 /// let mount_scopes = [Scope::repository("team/base", ["pull"]).unwrap()];
-/// let mount = Request::new(Method::Post, "https://registry.example.com/v2/team/app/blobs/uploads/")
+/// let mount = Request::post("https://registry.example.com/v2/team/app/blobs/uploads/")
 ///     .scopes(&mount_scopes);
 /// # let _ = (plain, mount);
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
-    pub(crate) method: Method,
+    /// The method, or the name of an extension method (which cannot start a flow).
+    pub(crate) method: Result<Method, &'a str>,
     pub(crate) target: Target<'a>,
     pub(crate) scopes: &'a [Scope],
     pub(crate) caller_authorized: bool,
@@ -102,7 +127,7 @@ impl<'a> Request<'a> {
     /// A request with this method to this absolute URL.
     pub fn new(method: Method, url: &'a str) -> Self {
         Request {
-            method,
+            method: Ok(method),
             target: Target::Url(url),
             scopes: &[],
             caller_authorized: false,
@@ -118,7 +143,7 @@ impl<'a> Request<'a> {
         path_and_query: &'a str,
     ) -> Self {
         Request {
-            method,
+            method: Ok(method),
             target: Target::Parts {
                 scheme,
                 authority,
@@ -139,6 +164,26 @@ impl<'a> Request<'a> {
         Request::new(Method::Head, url)
     }
 
+    /// A `POST` request (a blob upload or mount): it needs `pull,push`.
+    pub fn post(url: &'a str) -> Self {
+        Request::new(Method::Post, url)
+    }
+
+    /// A `PUT` request (a manifest, the end of a blob upload): it needs `pull,push`.
+    pub fn put(url: &'a str) -> Self {
+        Request::new(Method::Put, url)
+    }
+
+    /// A `PATCH` request (a chunk of a blob upload): it needs `pull,push`.
+    pub fn patch(url: &'a str) -> Self {
+        Request::new(Method::Patch, url)
+    }
+
+    /// A `DELETE` request: it needs `delete`.
+    pub fn delete(url: &'a str) -> Self {
+        Request::new(Method::Delete, url)
+    }
+
     /// Scopes the request needs in addition to those its method and path imply (the machine
     /// derives `pull`, `push`, `delete`, the catalog, and `pull` on a mount's source itself).
     #[must_use]
@@ -155,17 +200,57 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// The method.
-    pub fn method(&self) -> Method {
-        self.method
+    /// The method; `None` for an `http` request with an extension method, which
+    /// [`Authenticator::start`](crate::Authenticator::start) refuses.
+    pub fn method(&self) -> Option<Method> {
+        self.method.ok()
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Headers<'a> {
-    Pairs(&'a [(&'a str, &'a [u8])]),
-    #[cfg(feature = "http")]
-    Map(&'a http::HeaderMap),
+/// One response header as a name and a value: `(&str, &[u8])` and `(&str, &str)` pairs (also
+/// behind a reference, as a slice of them yields), `&(String, Vec<u8>)`, `(&HeaderName,
+/// &HeaderValue)` as an `http::HeaderMap` yields, or a type of your own.
+///
+/// Implemented for `(&N, &V)` and `&(N, V)` where `N: AsRef<str>` and `V: AsRef<[u8]>`.
+pub trait HeaderPair<'a> {
+    /// The name (compared ignoring ASCII case) and the value.
+    fn name_value(self) -> (&'a str, &'a [u8]);
+}
+
+impl<'a, N, V> HeaderPair<'a> for (&'a N, &'a V)
+where
+    N: AsRef<str> + ?Sized,
+    V: AsRef<[u8]> + ?Sized,
+{
+    fn name_value(self) -> (&'a str, &'a [u8]) {
+        (self.0.as_ref(), self.1.as_ref())
+    }
+}
+
+impl<'a, N, V> HeaderPair<'a> for &'a (N, V)
+where
+    N: AsRef<str>,
+    V: AsRef<[u8]>,
+{
+    fn name_value(self) -> (&'a str, &'a [u8]) {
+        (self.0.as_ref(), self.1.as_ref())
+    }
+}
+
+/// The headers of a [`Response`]: anything that can be iterated more than once (it is cloned
+/// for each look-up, so pass a reference to a collection, or a cheap iterator) and yields
+/// [`HeaderPair`]s. Nothing is copied: `&[(&str, &[u8])]`, `&Vec<(String, Vec<u8>)>`,
+/// `&http::HeaderMap`, or an iterator such as
+/// `parsed.headers.iter().map(|h| (h.name, h.value))` over httparse's headers.
+///
+/// Implemented for every such type; there is nothing to implement.
+pub trait HeaderList<'a>: IntoIterator<Item: HeaderPair<'a>> + Clone {}
+
+impl<'a, H> HeaderList<'a> for H
+where
+    H: IntoIterator + Clone,
+    H::Item: HeaderPair<'a>,
+{
 }
 
 /// The head of a response (status and headers), and optionally its body when the machine
@@ -180,14 +265,19 @@ enum Headers<'a> {
 ///     b"Bearer realm=\"https://auth.example.com/token\"",
 /// )]);
 /// assert_eq!(r.status(), 401);
+///
+/// // Owned headers, as a hand-written stack keeps them: borrowed, not copied.
+/// let owned: Vec<(String, Vec<u8>)> = vec![("Location".into(), b"/v2/".to_vec())];
+/// let r = Response::new(307).headers(&owned);
+/// # let _ = r;
 /// ```
 ///
 /// `Debug` shows the status, the header names and the body's length: a token endpoint's body
 /// is a token.
 #[derive(Clone, Copy)]
-pub struct Response<'a> {
+pub struct Response<'a, H = &'a [(&'a str, &'a [u8])]> {
     pub(crate) status: u16,
-    headers: Headers<'a>,
+    headers: H,
     pub(crate) body: &'a [u8],
 }
 
@@ -196,16 +286,21 @@ impl<'a> Response<'a> {
     pub fn new(status: u16) -> Self {
         Response {
             status,
-            headers: Headers::Pairs(&[]),
+            headers: &[],
             body: &[],
         }
     }
+}
 
-    /// The response's headers as name/value pairs (names compared ignoring case).
+impl<'a, H: HeaderList<'a>> Response<'a, H> {
+    /// The response's headers (see [`HeaderList`] for what is accepted).
     #[must_use]
-    pub fn headers(mut self, headers: &'a [(&'a str, &'a [u8])]) -> Self {
-        self.headers = Headers::Pairs(headers);
-        self
+    pub fn headers<L: HeaderList<'a>>(self, headers: L) -> Response<'a, L> {
+        Response {
+            status: self.status,
+            headers,
+            body: self.body,
+        }
     }
 
     /// The response body (or its first bytes, up to the configured cap).
@@ -220,67 +315,113 @@ impl<'a> Response<'a> {
         self.status
     }
 
-    /// Every value of header `name`, in order.
-    pub(crate) fn values(&self, name: &'a str) -> HeaderValues<'a> {
-        match self.headers {
-            Headers::Pairs(p) => HeaderValues::Pairs { rest: p, name },
-            #[cfg(feature = "http")]
-            Headers::Map(m) => HeaderValues::Map(m.get_all(name).iter()),
-        }
+    /// Every value of header `name` (compared ignoring ASCII case), in order.
+    ///
+    /// ```
+    /// use registry_auth::Response;
+    ///
+    /// let headers = [("WWW-Authenticate", "Basic realm=a"), ("www-authenticate", "Bearer realm=b")];
+    /// let r = Response::new(401).headers(&headers);
+    /// assert_eq!(r.values("WWW-Authenticate").count(), 2);
+    /// ```
+    pub fn values<'n>(&self, name: &'n str) -> impl Iterator<Item = &'a [u8]> + 'n
+    where
+        H: 'n,
+        'a: 'n,
+    {
+        self.headers
+            .clone()
+            .into_iter()
+            .map(HeaderPair::name_value)
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
-    pub(crate) fn first(&self, name: &'a str) -> Option<&'a [u8]> {
-        self.values(name).next()
+    /// The view the machine reads, its headers behind one reference whatever their type.
+    pub(crate) fn view(&self) -> ResponseView<'_, 'a> {
+        ResponseView {
+            status: self.status,
+            headers: &self.headers,
+            body: self.body,
+        }
     }
 }
 
-impl fmt::Debug for Response<'_> {
+impl<'a, H: HeaderList<'a>> fmt::Debug for Response<'a, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Names<'h>(Headers<'h>);
-        impl fmt::Debug for Names<'_> {
+        struct Names<H>(H);
+        impl<'a, H: HeaderList<'a>> fmt::Debug for Names<H> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let mut list = f.debug_list();
-                match self.0 {
-                    Headers::Pairs(pairs) => list.entries(pairs.iter().map(|(n, _)| n)),
-                    #[cfg(feature = "http")]
-                    Headers::Map(map) => list.entries(map.keys()),
-                };
-                list.finish()
+                f.debug_list()
+                    .entries(self.0.clone().into_iter().map(|p| p.name_value().0))
+                    .finish()
             }
         }
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("header_names", &Names(self.headers))
+            .field("header_names", &Names(self.headers.clone()))
             .field("body_len", &self.body.len())
             .finish()
     }
 }
 
-/// Iterator over the values of one header.
-pub(crate) enum HeaderValues<'a> {
-    Pairs {
-        rest: &'a [(&'a str, &'a [u8])],
-        name: &'a str,
-    },
-    #[cfg(feature = "http")]
-    Map(http::header::ValueIter<'a, http::HeaderValue>),
+/// Header look-up behind a reference: what lets the machine read a [`Response`] of any
+/// [`HeaderList`] without being generic over it.
+pub(crate) trait HeaderLookup<'a> {
+    /// The first header named `name` at or after position `from`: its position and value.
+    fn find(&self, name: &str, from: usize) -> Option<(usize, &'a [u8])>;
 }
 
-impl<'a> Iterator for HeaderValues<'a> {
+impl<'a, H: HeaderList<'a>> HeaderLookup<'a> for H {
+    fn find(&self, name: &str, from: usize) -> Option<(usize, &'a [u8])> {
+        self.clone()
+            .into_iter()
+            .enumerate()
+            .skip(from)
+            .map(|(i, p)| (i, p.name_value()))
+            .find(|(_, (n, _))| n.eq_ignore_ascii_case(name))
+            .map(|(i, (_, v))| (i, v))
+    }
+}
+
+/// A [`Response`] as the machine reads it: `'r` is the borrow of the response, `'a` the
+/// borrow of what its headers and body point into.
+#[derive(Clone, Copy)]
+pub(crate) struct ResponseView<'r, 'a> {
+    pub(crate) status: u16,
+    headers: &'r (dyn HeaderLookup<'a> + 'r),
+    pub(crate) body: &'a [u8],
+}
+
+impl<'r, 'a> ResponseView<'r, 'a> {
+    /// Every value of header `name`, in order.
+    pub(crate) fn values<'n>(&self, name: &'n str) -> HeaderValues<'r, 'a, 'n> {
+        HeaderValues {
+            headers: self.headers,
+            name,
+            next: 0,
+        }
+    }
+
+    pub(crate) fn first(&self, name: &str) -> Option<&'a [u8]> {
+        self.headers.find(name, 0).map(|(_, v)| v)
+    }
+}
+
+/// Iterator over the values of one header.
+pub(crate) struct HeaderValues<'r, 'a, 'n> {
+    headers: &'r (dyn HeaderLookup<'a> + 'r),
+    name: &'n str,
+    next: usize,
+}
+
+impl<'a> Iterator for HeaderValues<'_, 'a, '_> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        match self {
-            HeaderValues::Pairs { rest, name } => loop {
-                let ((n, v), tail) = rest.split_first()?;
-                *rest = tail;
-                if n.eq_ignore_ascii_case(name) {
-                    return Some(v);
-                }
-            },
-            #[cfg(feature = "http")]
-            HeaderValues::Map(it) => it.next().map(http::HeaderValue::as_bytes),
-        }
+        let (at, value) = self.headers.find(self.name, self.next)?;
+        self.next = at.saturating_add(1);
+        Some(value)
     }
 }
 
@@ -302,6 +443,31 @@ pub enum Now {
 impl From<Duration> for Now {
     fn from(d: Duration) -> Self {
         Now::Elapsed(d)
+    }
+}
+
+impl Now {
+    /// How long from `self` to `later`: zero when `later` is not later, or is of the other
+    /// kind (an `Instant` and a `Duration` cannot be compared). What a driver sleeps before
+    /// [`Authenticator::handle_timeout`](crate::Authenticator::handle_timeout):
+    /// `now.duration_until(auth.poll_timeout()?)`.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use registry_auth::Now;
+    ///
+    /// let (a, b) = (Now::from(Duration::from_secs(1)), Now::from(Duration::from_secs(4)));
+    /// assert_eq!(a.duration_until(b), Duration::from_secs(3));
+    /// assert_eq!(b.duration_until(a), Duration::ZERO);
+    /// ```
+    pub fn duration_until(&self, later: Now) -> Duration {
+        match (*self, later) {
+            (Now::Elapsed(a), Now::Elapsed(b)) => b.saturating_sub(a),
+            #[cfg(feature = "std")]
+            (Now::Instant(a), Now::Instant(b)) => b.saturating_duration_since(a),
+            #[cfg(feature = "std")]
+            _ => Duration::ZERO,
+        }
     }
 }
 
@@ -327,12 +493,20 @@ pub enum Action {
     /// Send the caller's request with this `Authorization` (or none), then report the response
     /// with [`Authenticator::handle_response`](crate::Authenticator::handle_response).
     Send(SendRequest),
-    /// Send this request of the machine's own (a token request), then report the response and
-    /// its body with [`Authenticator::handle_fetch_response`](crate::Authenticator::handle_fetch_response).
-    Fetch(TokenRequest),
-    /// Another flow is fetching the token this one needs: poll again after any other flow's
-    /// input (or on any schedule: polling is cheap). A caller that runs one flow at a time
-    /// sees `Wait` only if it left an earlier flow's token request unanswered.
+    /// Fetch a token: send this request of the machine's own to the token endpoint, then
+    /// report the response and its body with
+    /// [`Authenticator::handle_token_response`](crate::Authenticator::handle_token_response).
+    FetchToken(TokenRequest),
+    /// Another flow is fetching the token this one needs: poll this flow again when that
+    /// fetch ends. The flow is reported once by
+    /// [`Authenticator::poll_woken`](crate::Authenticator::poll_woken) then, and the waker
+    /// given to [`Authenticator::set_waker`](crate::Authenticator::set_waker), if any, is
+    /// woken. Polling early is harmless: it answers `Wait` again.
+    ///
+    /// Only flows that run at the same time wait for each other. **A caller that runs one
+    /// flow at a time never sees `Wait`**, unless it abandoned an earlier flow that had a
+    /// token request out (dropped it without answering it or calling
+    /// [`Authenticator::cancel`](crate::Authenticator::cancel)).
     ///
     /// A wait always ends: when the other flow's fetch is answered, fails or is cancelled,
     /// and at the latest when the fetch goes unanswered past
@@ -466,10 +640,7 @@ impl TokenRequest {
     /// validated, so this does not happen in practice).
     #[cfg(feature = "http")]
     pub fn to_http(&self) -> Result<http::Request<Vec<u8>>, http::Error> {
-        let method = match self.method {
-            Method::Post => http::Method::POST,
-            _ => http::Method::GET,
-        };
+        let method = http::Method::from(self.method);
         let mut b = http::Request::builder().method(method).uri(&self.url);
         if let Some(a) = &self.authorization {
             b = b.header(http::header::AUTHORIZATION, a.to_header_value());
@@ -484,6 +655,7 @@ impl TokenRequest {
 #[cfg(feature = "http")]
 mod http_conv {
     use super::*;
+    use alloc::string::ToString;
 
     impl<'a> From<&'a http::request::Parts> for Request<'a> {
         /// The request head of an `http` request. A caller-set `Authorization` header makes the
@@ -500,12 +672,13 @@ mod http_conv {
     }
 
     fn from_http<'a>(
-        method: &http::Method,
+        method: &'a http::Method,
         uri: &'a http::Uri,
         headers: &http::HeaderMap,
     ) -> Request<'a> {
+        let name = method.as_str();
         Request {
-            method: Method::from_name(method.as_str()),
+            method: Method::from_name(name).ok_or(name),
             target: Target::Parts {
                 scheme: uri.scheme_str().unwrap_or(""),
                 authority: uri.authority().map_or("", http::uri::Authority::as_str),
@@ -516,30 +689,52 @@ mod http_conv {
         }
     }
 
-    impl<'a> From<&'a http::response::Parts> for Response<'a> {
+    impl<'a> From<&'a http::response::Parts> for Response<'a, &'a http::HeaderMap> {
+        /// Status and headers; add the body with [`Response::body`] when the machine needs it.
         fn from(p: &'a http::response::Parts) -> Self {
             Response {
                 status: p.status.as_u16(),
-                headers: Headers::Map(&p.headers),
+                headers: &p.headers,
                 body: &[],
             }
         }
     }
 
-    impl<'a, B> From<&'a http::Response<B>> for Response<'a> {
+    impl<'a, B> From<&'a http::Response<B>> for Response<'a, &'a http::HeaderMap> {
         /// Status and headers; add the body with [`Response::body`] when the machine needs it.
         fn from(r: &'a http::Response<B>) -> Self {
             Response {
                 status: r.status().as_u16(),
-                headers: Headers::Map(r.headers()),
+                headers: r.headers(),
                 body: &[],
             }
         }
     }
 
-    impl From<&http::Method> for Method {
-        fn from(m: &http::Method) -> Self {
-            Method::from_name(m.as_str())
+    impl TryFrom<&http::Method> for Method {
+        type Error = Error;
+
+        /// The method; [`Error::UnsupportedMethod`] for an extension method.
+        fn try_from(m: &http::Method) -> Result<Self, Error> {
+            Method::from_name(m.as_str()).ok_or_else(|| Error::UnsupportedMethod {
+                method: m.as_str().to_string(),
+            })
+        }
+    }
+
+    impl From<Method> for http::Method {
+        fn from(m: Method) -> Self {
+            match m {
+                Method::Get => http::Method::GET,
+                Method::Head => http::Method::HEAD,
+                Method::Post => http::Method::POST,
+                Method::Put => http::Method::PUT,
+                Method::Patch => http::Method::PATCH,
+                Method::Delete => http::Method::DELETE,
+                Method::Options => http::Method::OPTIONS,
+                Method::Trace => http::Method::TRACE,
+                Method::Connect => http::Method::CONNECT,
+            }
         }
     }
 }

@@ -193,6 +193,14 @@ impl RegistryCredentials {
         self.refresh_tokens.insert(key, token);
     }
 
+    /// Whether any realm issued a refresh token for the entry `id`.
+    pub(super) fn has_refresh_token(&self, id: CredId) -> bool {
+        self.refresh_tokens
+            .range((id, String::new())..)
+            .next()
+            .is_some_and(|((i, _), _)| *i == id)
+    }
+
     /// Drops the refresh token `realm` issued for the entry `id` (the realm refused it).
     pub(super) fn drop_refresh_token(&mut self, id: CredId, realm: &str) {
         self.refresh_tokens.remove(&(id, String::from(realm)));

@@ -4,14 +4,14 @@
 use alloc::sync::Arc;
 
 use super::flow::{Flow, SentAuth, State};
-use super::io::{Action, Method, Response};
+use super::io::{Action, Method, ResponseView};
 use super::route_scopes::Route;
 use super::{Authenticator, MAX_AUTH_RETRIES};
 use crate::error::{Error, LimitKind, UrlRole};
 use crate::origin::{resolve, UrlError, UrlParts};
 
 impl Authenticator {
-    pub(super) fn on_response(&mut self, flow: &mut Flow, response: &Response<'_>) {
+    pub(super) fn on_response(&mut self, flow: &mut Flow, response: &ResponseView<'_, '_>) {
         let status = response.status;
         if matches!(status, 301 | 302 | 303 | 307 | 308) {
             if let Some(location) = response.first("location") {
@@ -29,7 +29,7 @@ impl Authenticator {
                     token,
                     fetched_by_flow: false,
                 },
-            ) if self.config.stale_on_403_400 && !flow.recoveries.stale_token => {
+            ) if self.config.renew_token_on_403_400 && !flow.recoveries.stale_token => {
                 self.tokens.remove(token);
                 flow.recoveries.stale_token = true;
                 retry(flow);

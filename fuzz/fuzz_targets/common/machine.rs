@@ -93,7 +93,7 @@ const ROUTES: [(Method, &str); 12] = [
     (Method::Get, "/v2/_catalog"),
     (Method::Get, "/v2/"),
     (Method::Get, "/v2/team/app/tags/list?n=10"),
-    (Method::Other, "/v2/other/manifests/1"),
+    (Method::Options, "/v2/other/manifests/1"),
     (Method::Get, "/v2/a/b/c/blobs/sha256:01#frag"),
     (Method::Get, "/v2/team/./app/../app/manifests/1"),
 ];
@@ -105,7 +105,7 @@ const METHODS: [Method; 7] = [
     Method::Put,
     Method::Patch,
     Method::Delete,
-    Method::Other,
+    Method::Options,
 ];
 
 const DECLARED: [&str; 4] = [
@@ -364,7 +364,7 @@ impl World {
             expiry: HashMap::new(),
             clock_ms: 0,
             margin_ms: millis(setup.margin),
-            limits: setup.config.current_token_limits(),
+            limits: setup.config.get_token_limits(),
             track_expiry: true,
             issues: HashMap::new(),
             refused: HashSet::new(),
@@ -508,7 +508,7 @@ impl World {
                 f.target = target;
                 check_apply_to(s);
             }
-            Action::Fetch(t) => {
+            Action::FetchToken(t) => {
                 f.fetches += 1;
                 if let Some(a) = t.authorization() {
                     f.note_wire_authorization(a);
@@ -817,7 +817,7 @@ impl World {
         }
     }
 
-    /// Call before `handle_fetch_response` with what the token request got.
+    /// Call before `handle_token_response` with what the token request got.
     pub fn on_fetch_response(&mut self, f: &mut FlowInfo, peer: &Peer) {
         self.note_headers(peer);
         if !(200..300).contains(&peer.status) {
@@ -951,10 +951,10 @@ pub fn gen_config(u: &mut Unstructured<'_>) -> Setup {
     let stale_on_403_400 = flag(u);
     let mut config = Config::default()
         .allow_insecure(insecure)
-        .stale_on_403_400(stale_on_403_400)
+        .renew_token_on_403_400(stale_on_403_400)
         .password_grant(flag(u))
         .request_refresh_token(flag(u))
-        .one_scope_param(flag(u))
+        .scopes_in_one_parameter(flag(u))
         .max_redirects(max_redirects);
     if chance(u, 1, 4) {
         margin = *pick(
@@ -1287,7 +1287,7 @@ pub enum Asked {
 impl Asked {
     pub fn of(action: &Action) -> Asked {
         match action {
-            Action::Fetch(_) => Asked::Fetch,
+            Action::FetchToken(_) => Asked::Fetch,
             Action::Send(s) => Asked::Send(s.authorization().map(Authorization::scheme)),
             _ => Asked::Send(None),
         }
@@ -1431,7 +1431,7 @@ fn arbitrary_peer(u: &mut Unstructured<'_>, fetch: bool) -> Peer {
 pub fn same_action(a: &Action, b: &Action) -> bool {
     match (a, b) {
         (Action::Send(x), Action::Send(y)) => x == y,
-        (Action::Fetch(x), Action::Fetch(y)) => x == y,
+        (Action::FetchToken(x), Action::FetchToken(y)) => x == y,
         (Action::Wait, Action::Wait) | (Action::Done, Action::Done) => true,
         (Action::Failed(x), Action::Failed(y)) => x == y,
         _ => false,
@@ -1545,10 +1545,18 @@ impl Peer {
     ) -> R {
         let held = self.http_response(u);
         let headers = self.header_pairs();
+        // One header type for both arms: the converted response's map, read as pairs.
+        let converted: Vec<(&str, &[u8])> = held
+            .iter()
+            .flat_map(|r| r.headers().iter())
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+            .collect();
         let response = match &held {
-            Some(r) => Response::from(r).body(&self.body),
+            Some(r) => Response::new(Response::from(r).status())
+                .headers(&converted[..])
+                .body(&self.body),
             None => Response::new(self.status)
-                .headers(&headers)
+                .headers(&headers[..])
                 .body(&self.body),
         };
         f(response)
