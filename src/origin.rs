@@ -619,8 +619,9 @@ fn parse_ipv4_whatwg(host: &str) -> Result<Ipv4Addr, UrlError> {
     if init.iter().any(|&n| n > 255) {
         return Err(UrlError::InvalidHost);
     }
+    // At most three parts before the last: it fills 8 to 32 bits.
     let room = 8 * (4 - init.len() as u32);
-    if room < 64 && *last >= (1u64 << room) {
+    if *last >> room != 0 {
         return Err(UrlError::InvalidHost);
     }
     let mut addr: u64 = *last;
@@ -703,6 +704,15 @@ mod tests {
             ("https://x/é", UrlError::InvalidCharacter),
             ("https://ex%41mple/", UrlError::InvalidHost),
             ("https://[::1/", UrlError::InvalidHost),
+            ("https://[::1]x/", UrlError::InvalidHost),
+            ("https://[::1]:x/", UrlError::InvalidPort),
+            // `u16::from_str` takes a sign; a URL port does not.
+            ("https://x:+443/", UrlError::InvalidPort),
+            ("https://x:000443/", UrlError::InvalidPort),
+            ("://x/", UrlError::NotAbsolute),
+            ("ht tp://x/", UrlError::NotAbsolute),
+            ("h\u{e9}://x/", UrlError::NotAbsolute),
+            ("git+ssh://x/", UrlError::UnsupportedScheme),
         ];
         for (url, e) in cases {
             assert_eq!(UrlParts::parse(url), Err(e), "{url}");
@@ -727,12 +737,52 @@ mod tests {
             parse_host("Example.COM"),
             Ok(Host::Name("example.com".into()))
         );
+        // The four-part form, and the last part filling the bytes the others leave.
+        assert_eq!(
+            parse_host("1.2.3.255"),
+            Ok(Host::V4(Ipv4Addr::new(1, 2, 3, 255)))
+        );
+        assert_eq!(
+            parse_host("1.2.65535"),
+            Ok(Host::V4(Ipv4Addr::new(1, 2, 255, 255)))
+        );
+        assert!(parse_host("1.2.65536").is_err());
+        assert_eq!(
+            parse_host("1.16777215"),
+            Ok(Host::V4(Ipv4Addr::new(1, 255, 255, 255)))
+        );
+        assert!(parse_host("1.16777216").is_err());
+        assert_eq!(parse_host("4294967295"), Ok(Host::V4(Ipv4Addr::BROADCAST)));
+        assert!(parse_host("1.2.3.4.5").is_err());
+        // Names: not empty, at most 253 bytes.
+        assert!(parse_host("").is_err());
+        let longest = "a".repeat(253);
+        assert_eq!(parse_host(&longest), Ok(Host::Name(longest.clone())));
+        assert!(parse_host(&alloc::format!("{longest}a")).is_err());
         // A host whose last label is a number must be an address, as the URL standard says.
         assert!(parse_host("v1.2").is_err());
         assert_eq!(
             parse_host("v1.example"),
             Ok(Host::Name("v1.example".into()))
         );
+    }
+
+    #[test]
+    fn url_errors_say_what_is_wrong_in_one_lower_case_line() {
+        let all = [
+            (UrlError::NotAbsolute, "not an absolute url"),
+            (UrlError::UnsupportedScheme, "scheme is not http or https"),
+            (UrlError::UserInfo, "url carries user information"),
+            (UrlError::InvalidHost, "invalid host"),
+            (UrlError::InvalidPort, "invalid port"),
+            (
+                UrlError::InvalidCharacter,
+                "url holds characters a uri may not carry unencoded",
+            ),
+        ];
+        for (e, shown) in all {
+            assert_eq!(e.to_string(), shown);
+        }
     }
 
     #[test]
