@@ -106,6 +106,36 @@ impl Key<'_> {
     }
 }
 
+/// Action bits, for the check of the common request (one resource, nothing asked beyond
+/// its route) without a visit to the token itself.
+const PULL: u8 = 1;
+const PUSH: u8 = 2;
+const DELETE: u8 = 4;
+/// The literal `*` (the catalog needs it); `*` also grants every other action.
+const ALL: u8 = 0x80;
+
+fn action_bits(actions: &[&str]) -> u8 {
+    actions.iter().fold(0, |bits, a| {
+        bits | match *a {
+            "pull" => PULL,
+            "push" => PUSH,
+            "delete" => DELETE,
+            "*" => ALL,
+            // An action the bits do not name: never granted by them.
+            _ => 0x40,
+        }
+    })
+}
+
+/// One token as filed under a resource: enough to serve a request for that resource alone.
+struct Entry {
+    id: TokenId,
+    expires_ms: u64,
+    /// The actions the token's scope grants on the resource (`0xff` for `*`).
+    granted: u8,
+    auth: Authorization,
+}
+
 /// The tokens filed under one key.
 struct Filed {
     hash: u64,
@@ -113,7 +143,7 @@ struct Filed {
     cred: Option<CredId>,
     resource_type: String,
     name: String,
-    tokens: Vec<TokenId>,
+    tokens: Vec<Entry>,
 }
 
 impl Filed {
@@ -157,13 +187,27 @@ impl TokenCache {
     }
 
     /// A token that serves what `wanted` describes, looking only at the tokens filed under
-    /// the resource the route names.
-    pub(super) fn find(&self, wanted: &Wanted<'_>) -> Option<(TokenId, &CachedToken)> {
-        let (resource_type, name) = match wanted.route {
-            RouteScopes::Repository { name, .. } => ("repository", *name),
-            RouteScopes::Catalog => ("registry", "catalog"),
-            RouteScopes::Nothing => ("", ""),
+    /// the resource the route names. A request that needs that resource alone is answered
+    /// from the index; anything more is checked against the token's whole scope.
+    pub(super) fn find(&self, wanted: &Wanted<'_>) -> Option<(TokenId, &Authorization)> {
+        let (resource_type, name, need, alone) = match wanted.route {
+            RouteScopes::Repository {
+                name,
+                actions,
+                mount_from,
+            } => (
+                "repository",
+                *name,
+                action_bits(actions),
+                mount_from.is_none(),
+            ),
+            RouteScopes::Catalog => ("registry", "catalog", ALL, true),
+            RouteScopes::Nothing => ("", "", 0, true),
         };
+        let alone = alone
+            && wanted.challenged.is_empty()
+            && wanted.declared.is_empty()
+            && wanted.opaque.is_empty();
         let key = Key {
             registry: wanted.registry,
             cred: wanted.cred,
@@ -174,8 +218,12 @@ impl TokenCache {
         filed
             .tokens
             .iter()
-            .filter_map(|&id| Some((id, self.get(id)?)))
-            .find(|(_, t)| wanted.served_by(t))
+            .filter(|e| e.expires_ms > wanted.usable_until)
+            .find(|e| match alone {
+                true => e.granted & need == need,
+                false => self.get(e.id).is_some_and(|t| wanted.served_by(t)),
+            })
+            .map(|e| (e.id, &e.auth))
     }
 
     /// Caches a token, making room under `cap`; returns its id.
@@ -233,9 +281,34 @@ impl TokenCache {
 
     fn file(&mut self, id: TokenId, t: &CachedToken) {
         for key in Self::keys(t) {
+            let granted = t
+                .scopes
+                .iter()
+                // As `ScopeSet::covers_parts` reads a route's need: the scope without a class.
+                .filter(|s| {
+                    s.class().is_none()
+                        && s.resource_type() == key.resource_type
+                        && s.name() == key.name
+                })
+                .map(|s| {
+                    let actions = s.actions();
+                    if actions.is_all() {
+                        0xff
+                    } else {
+                        let names: Vec<&str> = actions.iter().collect();
+                        action_bits(&names)
+                    }
+                })
+                .fold(0, |a, b| a | b);
+            let entry = Entry {
+                id,
+                expires_ms: t.expires_ms,
+                granted,
+                auth: t.auth.clone(),
+            };
             let hash = key.hash();
             match self.index.find_mut(hash, |f| f.is(&key)) {
-                Some(f) => f.tokens.push(id),
+                Some(f) => f.tokens.push(entry),
                 None => {
                     let filed = Filed {
                         hash,
@@ -243,7 +316,7 @@ impl TokenCache {
                         cred: key.cred,
                         resource_type: key.resource_type.into(),
                         name: key.name.into(),
-                        tokens: alloc::vec![id],
+                        tokens: alloc::vec![entry],
                     };
                     self.index.insert_unique(hash, filed, |f| f.hash);
                 }
@@ -255,7 +328,7 @@ impl TokenCache {
         for key in Self::keys(t) {
             if let Ok(mut entry) = self.index.find_entry(key.hash(), |f| f.is(&key)) {
                 let tokens = &mut entry.get_mut().tokens;
-                if let Some(at) = tokens.iter().position(|&i| i == id) {
+                if let Some(at) = tokens.iter().position(|e| e.id == id) {
                     tokens.swap_remove(at);
                 }
                 if tokens.is_empty() {
@@ -310,7 +383,7 @@ impl TokenCache {
         let ids: Vec<TokenId> = self
             .index
             .find(key.hash(), |f| f.is(&key))
-            .map(|f| f.tokens.clone())
+            .map(|f| f.tokens.iter().map(|e| e.id).collect())
             .unwrap_or_default();
         for id in ids {
             self.remove(id);

@@ -132,12 +132,12 @@ impl Authenticator {
             opaque: &flow.asked.opaque,
             usable_until: now.saturating_add(margin),
         });
-        if let Some((token, t)) = cached {
+        if let Some((token, auth)) = cached {
             let sent = SentAuth::Bearer {
                 token,
                 fetched_by_flow: false,
             };
-            return self.send(flow, Some(t.auth.clone()), sent);
+            return self.send(flow, Some(auth.clone()), sent);
         }
         let (realm, service) = (realm.clone(), service.clone());
         let need = self.required_scopes(flow);

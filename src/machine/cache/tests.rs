@@ -153,3 +153,87 @@ fn the_expiry_heap_stays_bounded_when_tokens_go_other_ways() {
         c.by_expiry.len()
     );
 }
+
+fn route<'a>(
+    name: &'a str,
+    actions: &'static [&'static str],
+    mount_from: Option<&'a str>,
+) -> RouteScopes<'a> {
+    RouteScopes::Repository {
+        name,
+        actions,
+        mount_from,
+    }
+}
+
+#[test]
+fn the_index_answers_for_the_actions_a_token_grants_and_no_more() {
+    let mut c = TokenCache::default();
+    let pull = c.insert(token(1, None, "repository:a:pull", 1000), 0, 10);
+    assert_eq!(
+        find(&c, 1, None, &route("a", &["pull"], None), 0),
+        Some(pull)
+    );
+    assert_eq!(
+        find(&c, 1, None, &route("a", &["pull", "push"], None), 0),
+        None
+    );
+    assert_eq!(find(&c, 1, None, &route("a", &["delete"], None), 0), None);
+    let all = c.insert(
+        token(1, None, "repository:b:* registry:catalog:*", 1000),
+        0,
+        10,
+    );
+    assert_eq!(
+        find(&c, 1, None, &route("b", &["pull", "push"], None), 0),
+        Some(all)
+    );
+    assert_eq!(
+        find(&c, 1, None, &route("b", &["delete"], None), 0),
+        Some(all)
+    );
+    assert_eq!(find(&c, 1, None, &RouteScopes::Catalog, 0), Some(all));
+    // The catalog needs the literal `*`: `pull` on it is not enough.
+    c.insert(token(2, None, "registry:catalog:pull", 1000), 0, 10);
+    assert_eq!(find(&c, 2, None, &RouteScopes::Catalog, 0), None);
+    // A scope with a class is another resource to the route.
+    c.insert(token(3, None, "repository(plugin):p:pull", 1000), 0, 10);
+    assert_eq!(find(&c, 3, None, &route("p", &["pull"], None), 0), None);
+}
+
+#[test]
+fn a_mount_is_checked_against_the_whole_scope() {
+    let mut c = TokenCache::default();
+    let one = c.insert(token(1, None, "repository:dst:pull,push", 1000), 0, 10);
+    assert_eq!(
+        find(
+            &c,
+            1,
+            None,
+            &route("dst", &["pull", "push"], Some("src")),
+            0
+        ),
+        None
+    );
+    let both = c.insert(
+        token(
+            1,
+            None,
+            "repository:dst:pull,push repository:src:pull",
+            1000,
+        ),
+        0,
+        10,
+    );
+    assert_eq!(
+        find(
+            &c,
+            1,
+            None,
+            &route("dst", &["pull", "push"], Some("src")),
+            0
+        ),
+        Some(both)
+    );
+    assert_ne!(one, both);
+}
