@@ -136,22 +136,65 @@ struct Entry {
     auth: Authorization,
 }
 
-/// The tokens filed under one key.
+/// A resource type as filed: the common ones without a string to follow.
+enum FiledType {
+    Repository,
+    Registry,
+    Other(String),
+}
+
+impl FiledType {
+    fn new(resource_type: &str) -> Self {
+        match resource_type {
+            "repository" => FiledType::Repository,
+            "registry" => FiledType::Registry,
+            other => FiledType::Other(other.into()),
+        }
+    }
+
+    fn is(&self, resource_type: &str) -> bool {
+        match self {
+            FiledType::Repository => resource_type == "repository",
+            FiledType::Registry => resource_type == "registry",
+            FiledType::Other(t) => t == resource_type,
+        }
+    }
+}
+
+/// The tokens filed under one key. Most keys file one token: it is kept inline.
 struct Filed {
     hash: u64,
     registry: RegistryId,
     cred: Option<CredId>,
-    resource_type: String,
+    resource_type: FiledType,
     name: String,
-    tokens: Vec<Entry>,
+    first: Entry,
+    more: Vec<Entry>,
 }
 
 impl Filed {
     fn is(&self, key: &Key<'_>) -> bool {
         self.registry == key.registry
             && self.cred == key.cred
-            && self.resource_type == key.resource_type
+            && self.resource_type.is(key.resource_type)
             && self.name == key.name
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        core::iter::once(&self.first).chain(self.more.iter())
+    }
+
+    /// Takes out the entry of `id`; `false` when none is left.
+    fn remove(&mut self, id: TokenId) -> bool {
+        if self.first.id == id {
+            match self.more.pop() {
+                Some(last) => self.first = last,
+                None => return false,
+            }
+        } else if let Some(at) = self.more.iter().position(|e| e.id == id) {
+            self.more.swap_remove(at);
+        }
+        true
     }
 }
 
@@ -216,8 +259,7 @@ impl TokenCache {
         };
         let filed = self.index.find(key.hash(), |f| f.is(&key))?;
         filed
-            .tokens
-            .iter()
+            .entries()
             .filter(|e| e.expires_ms > wanted.usable_until)
             .find(|e| match alone {
                 true => e.granted & need == need,
@@ -308,15 +350,16 @@ impl TokenCache {
             };
             let hash = key.hash();
             match self.index.find_mut(hash, |f| f.is(&key)) {
-                Some(f) => f.tokens.push(entry),
+                Some(f) => f.more.push(entry),
                 None => {
                     let filed = Filed {
                         hash,
                         registry: key.registry,
                         cred: key.cred,
-                        resource_type: key.resource_type.into(),
+                        resource_type: FiledType::new(key.resource_type),
                         name: key.name.into(),
-                        tokens: alloc::vec![entry],
+                        first: entry,
+                        more: Vec::new(),
                     };
                     self.index.insert_unique(hash, filed, |f| f.hash);
                 }
@@ -327,11 +370,7 @@ impl TokenCache {
     fn unfile(&mut self, id: TokenId, t: &CachedToken) {
         for key in Self::keys(t) {
             if let Ok(mut entry) = self.index.find_entry(key.hash(), |f| f.is(&key)) {
-                let tokens = &mut entry.get_mut().tokens;
-                if let Some(at) = tokens.iter().position(|e| e.id == id) {
-                    tokens.swap_remove(at);
-                }
-                if tokens.is_empty() {
+                if !entry.get_mut().remove(id) {
                     entry.remove();
                 }
             }
@@ -383,7 +422,7 @@ impl TokenCache {
         let ids: Vec<TokenId> = self
             .index
             .find(key.hash(), |f| f.is(&key))
-            .map(|f| f.tokens.iter().map(|e| e.id).collect())
+            .map(|f| f.entries().map(|e| e.id).collect())
             .unwrap_or_default();
         for id in ids {
             self.remove(id);
