@@ -83,7 +83,7 @@ use std::time::Duration;
 use registry_auth::cred_helper::Resolution;
 use registry_auth::drive::{self, AsResponse, Exchange, Transport};
 use registry_auth::host::{self, HelperRunner};
-use registry_auth::reference::{self, Reference};
+use registry_auth::reference::Reference;
 use registry_auth::{
     Authenticator, Config, CredentialResolver, Credentials, DockerConfig, HeaderList, Method,
     Request, Response, Scope, Secret,
@@ -258,7 +258,7 @@ impl Target {
             "https"
         };
         Ok(Target {
-            url: reference.manifest_url(scheme),
+            url: manifest_url(&reference, scheme),
             config_name: reference.registry().to_owned(),
             repository: Some(reference.repository().to_owned()),
             given: arg,
@@ -548,10 +548,7 @@ fn fetch(
 ) -> Result<Exchanged, String> {
     let mut headers = o.headers.clone();
     if url.contains("/manifests/") && !headers.contains_key(header::ACCEPT) {
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static(reference::MANIFEST_ACCEPT),
-        );
+        headers.insert(header::ACCEPT, HeaderValue::from_static(MANIFEST_ACCEPT));
     }
     let request = Request::new(o.method, url)
         .scopes(&o.scopes)
@@ -739,3 +736,22 @@ fn auth_label(headers: &HeaderMap) -> &'static str {
         "other"
     }
 }
+
+/// `<scheme>://<api host>/v2/<repository>/manifests/<digest or tag>`: where a client fetches
+/// the manifest of a reference.
+fn manifest_url(r: &Reference, scheme: &str) -> String {
+    format!(
+        "{scheme}://{}/v2/{}/manifests/{}",
+        r.api_host(),
+        r.repository(),
+        r.manifest_reference()
+    )
+}
+
+/// The `Accept` of a manifest request that takes every manifest and index format in use (OCI
+/// image manifests and indexes, Docker schema 2 manifests and lists): a registry answers with
+/// the first format it holds that the client accepts.
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.docker.distribution.manifest.list.v2+json";

@@ -72,6 +72,7 @@ use zeroize::Zeroize;
 use crate::credentials::Credentials;
 use crate::registry_name::{covers, filed_key, host_part, namespace_part, normalise};
 use crate::secret::{Secret, WipedJson};
+use crate::server_text::clip_to;
 
 /// The key `docker login` stores Docker Hub under, and the server URL Docker gives credential
 /// helpers for Docker Hub.
@@ -138,13 +139,7 @@ pub enum DockerConfigErrorKind {
 
 impl DockerConfigError {
     fn new(key: Option<&str>, field: &'static str, kind: DockerConfigErrorKind) -> Self {
-        let key = key.map(|k| {
-            let mut shown: String = k.chars().take(ERROR_ECHO).collect();
-            if shown.len() < k.len() {
-                shown.push_str("...");
-            }
-            shown
-        });
+        let key = key.map(|k| clip_to(k, ERROR_ECHO));
         DockerConfigError { key, field, kind }
     }
 

@@ -20,6 +20,8 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
+
+use crate::server_text::clip_to;
 use core::fmt;
 use core::str::FromStr;
 
@@ -49,11 +51,10 @@ pub enum ScopeErrorKind {
 
 impl ScopeError {
     fn new(input: &str, kind: ScopeErrorKind) -> Self {
-        let mut shown: String = input.chars().take(ERROR_ECHO).collect();
-        if shown.len() < input.len() {
-            shown.push_str("...");
+        ScopeError {
+            input: clip_to(input, ERROR_ECHO),
+            kind,
         }
-        ScopeError { input: shown, kind }
     }
 
     /// What is wrong.

@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use registry_auth::reference::MANIFEST_ACCEPT;
 use registry_auth::Authorization;
 
 // ---- running examples ---------------------------------------------------------------------
@@ -717,7 +716,16 @@ fn fetch_takes_credentials_from_a_docker_config_for_an_image_reference() {
     // A loopback registry with --insecure is reached over plain http, at the manifest path,
     // accepting every manifest type.
     assert_eq!(seen[0].target, "/v2/alice/app/manifests/1.0");
-    assert_eq!(seen[0].header("accept"), Some(MANIFEST_ACCEPT));
+    // Every manifest and index format in use, OCI and Docker.
+    let accept = seen[0].header("accept").unwrap_or_default();
+    for media_type in [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ] {
+        assert!(accept.contains(media_type), "{accept}");
+    }
     assert!(seen[0].header("authorization").is_none());
     assert!(
         out.stderr
