@@ -85,6 +85,25 @@ fn docker_hub_challenge_parses_without_allocating() {
 }
 
 #[test]
+fn reading_every_docker_hub_value_as_text_does_not_allocate() {
+    // The benchmarked workload: parse, then every value as text.
+    let (read, n) = allocations(|| {
+        let parsed = Challenges::parse(DOCKER_HUB).expect("Docker Hub challenge parses");
+        let mut bytes = 0;
+        for c in &parsed {
+            for p in c.params() {
+                let text = p.value.to_str().expect("values are text");
+                assert!(matches!(text, std::borrow::Cow::Borrowed(_)));
+                bytes += text.len();
+            }
+        }
+        bytes
+    });
+    assert_eq!(read, 28 + 18 + 30);
+    assert_eq!(n, 0);
+}
+
+#[test]
 fn bearer_view_of_unescaped_values_borrows() {
     let parsed = Challenges::parse(DOCKER_HUB).expect("Docker Hub challenge parses");
     let challenge = parsed.iter().next().expect("one challenge");
@@ -136,6 +155,11 @@ fn escaped_values_allocate_only_when_read() {
     assert_eq!(realm.as_deref(), Ok(r#"https://a.example/t"o\k"e\n"#));
     // Two unescaped values, plus the `to_owned` above that keeps the realm for the assertion.
     assert_eq!(n, 3);
+    // Reading an escaped value as text makes one allocation: the unescaped copy.
+    let value = challenge.param("error_description").expect("a description");
+    let (text, n) = allocations(|| value.to_str());
+    assert_eq!(text.as_deref(), Some(r#"the "quoted" \ text"#));
+    assert_eq!(n, 1);
 }
 
 #[test]

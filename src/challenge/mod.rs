@@ -8,8 +8,15 @@
 //!
 //! [`Challenges`] is the ordered list of every challenge of one response, over one or many header
 //! values. It borrows from the input: names, tokens and values are slices of it, and values are
-//! unescaped only when read ([`Value::bytes`]). Up to eight entries (schemes, token68s and
-//! parameters) are stored inline, so parsing a typical registry challenge does not allocate.
+//! unescaped only when read ([`Value::bytes`], [`Value::to_str`]). A header value that is UTF-8
+//! is checked once, so reading a value without escapes as text is free. Up to eight entries
+//! (schemes, token68s and parameters) are stored inline, so parsing a typical registry
+//! challenge does not allocate. An empty header value, or one of only commas and whitespace,
+//! is an empty list (RFC 9110 allows an empty `#challenge`).
+//!
+//! The grammar is nom parsers, one per ABNF rule of RFC 9110 sections 5.6 and 11
+//! (`grammar.rs`, `quoted.rs`); `list.rs` reads the list over many header values, with the
+//! limits and the recovery from malformed challenges.
 //!
 //! ```
 //! use registry_auth::challenge::Challenges;
@@ -26,11 +33,14 @@
 //! Parsing is strict by default; [`ParserConfig`] has named leniencies for what real servers
 //! send, and [`ParserConfig::lenient`] turns them all on.
 
+mod bytes;
 mod chars;
 mod config;
 mod entries;
 mod error;
-mod parse;
+mod grammar;
+mod list;
+mod quoted;
 mod render;
 mod view;
 
@@ -56,10 +66,6 @@ pub struct Challenges<'a> {
 }
 
 impl<'a> Challenges<'a> {
-    fn empty() -> Self {
-        Challenges::default()
-    }
-
     /// Parses one header value strictly (RFC 9110, default [`Limits`]).
     ///
     /// # Errors
@@ -224,7 +230,7 @@ impl<'c, 'a> Challenge<'c, 'a> {
         self.entries
             .get(1)
             .filter(|e| e.kind == Kind::Token68)
-            .and_then(|e| core::str::from_utf8(e.value().raw()).ok())
+            .and_then(|e| e.value().as_text())
     }
 
     /// The parameters in order, names as received.
@@ -324,5 +330,7 @@ impl<'a> Iterator for Params<'_, 'a> {
     }
 }
 
+#[cfg(test)]
+mod conformance;
 #[cfg(test)]
 mod tests;
