@@ -285,7 +285,7 @@ impl Grammar {
     #[inline(always)]
     fn param_value<'a>(&self, i: &'a [u8]) -> Res<'a, Option<RawValue<'a>>> {
         if i.first() == Some(&b'"') {
-            return map(self.rule(Self::quoted_string), Some).parse(i);
+            return self.quoted_string(i).map(|(rest, v)| (rest, Some(v)));
         }
         expecting(
             Expected::Value,

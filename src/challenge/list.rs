@@ -79,12 +79,12 @@ impl<'a> Line<'a> {
     }
 }
 
-struct Reader<'r, 'a> {
+struct Reader<'a> {
     limits: Limits,
     comma_after_scheme: bool,
     skip_malformed: bool,
     state: State,
-    out: &'r mut Challenges<'a>,
+    out: Challenges<'a>,
     /// Entry index of the current challenge's scheme, to drop it on recovery.
     current: usize,
     line: Line<'a>,
@@ -104,7 +104,7 @@ fn rest_from(at: &[u8], part: &[u8]) -> usize {
     at.len().saturating_sub(skipped)
 }
 
-impl<'a> Reader<'_, 'a> {
+impl<'a> Reader<'a> {
     /// Takes the list member that starts at `at`.
     #[inline]
     fn take(&mut self, at: &'a [u8], element: Element<'a>) -> Result<(), nom::Err<Fault>> {
@@ -238,13 +238,12 @@ where
         skip_malformed: config.skip_malformed,
         clean: false,
     };
-    let mut out = Challenges::default();
     let mut reader = Reader {
         limits: config.limits,
         comma_after_scheme: config.comma_after_scheme,
         skip_malformed: config.skip_malformed,
         state: State::Start,
-        out: &mut out,
+        out: Challenges::default(),
         current: 0,
         line: Line::default(),
     };
@@ -280,6 +279,12 @@ where
             clean: !has_control(value),
             ..grammar
         };
+        // A long value holds many entries: room for one per 32 bytes up front, which real
+        // headers (a parameter takes 20 to 60) do not outgrow and hostile ones outgrow in a
+        // few doublings.
+        if value.len() > 256 {
+            reader.out.entries.reserve(value.len() / 32);
+        }
         let read = grammar
             .www_authenticate(|at, e| reader.take(at, e))
             .parse_complete(value);
@@ -296,10 +301,10 @@ where
             }
         }
     }
-    if out.count == 0 {
-        if let Some(first) = out.skipped.first() {
+    if reader.out.count == 0 {
+        if let Some(first) = reader.out.skipped.first() {
             return Err(*first);
         }
     }
-    Ok(out)
+    Ok(reader.out)
 }

@@ -199,7 +199,7 @@ impl<'c, 'a> Iterator for Iter<'c, 'a> {
             .rest
             .iter()
             .skip(1)
-            .position(|e| e.kind == Kind::Scheme)
+            .position(|e| e.kind() == Kind::Scheme)
             .map_or(self.rest.len(), |p| p + 1);
         let (this, rest) = self.rest.split_at_checked(end)?;
         self.rest = rest;
@@ -229,7 +229,7 @@ impl<'c, 'a> Challenge<'c, 'a> {
     pub fn token68(&self) -> Option<&'a str> {
         self.entries
             .get(1)
-            .filter(|e| e.kind == Kind::Token68)
+            .filter(|e| e.kind() == Kind::Token68)
             .and_then(|e| e.value().as_text())
     }
 
@@ -320,7 +320,7 @@ impl<'a> Iterator for Params<'_, 'a> {
         loop {
             let (first, rest) = self.rest.split_first()?;
             self.rest = rest;
-            if first.kind == Kind::Param {
+            if first.kind() == Kind::Param {
                 return Some(Param {
                     name: first.name,
                     value: first.value(),

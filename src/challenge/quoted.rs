@@ -51,17 +51,26 @@ impl Grammar {
     /// `*( qdtext / quoted-pair )`, the text of a quoted string, and the flags a reader of it
     /// needs.
     ///
-    /// Read as `[ qdtext ] *( ( quoted-pair / qdtext ) )`: a string without escapes, nearly
-    /// every one, is one run of qdtext and needs no repetition.
+    /// Read as `[ qdtext ] *( quoted-pair / qdtext )`: a string without escapes, nearly every
+    /// one, is one run of qdtext and needs no repetition.
     #[inline]
     fn quoted_text<'a>(&self, i: &'a [u8]) -> Res<'a, RawValue<'a>> {
-        let (rest, _) = opt(self.rule(Self::qdtext_run)).parse(i)?;
+        let (rest, _) = self.qdtext_run0(i)?;
         let (rest, flags) = match rest.first() {
             Some(b'"') => (rest, QUOTED),
             _ => fold_many0(self.rule(Self::piece), || QUOTED, |flags, f| flags | f).parse(rest)?,
         };
         let raw = i.get(..i.len() - rest.len()).unwrap_or_default();
         Ok((rest, RawValue { raw, flags }))
+    }
+
+    /// `*qdtext`: [`qdtext`] or nothing.
+    #[inline(always)]
+    fn qdtext_run0<'a>(&self, i: &'a [u8]) -> Res<'a, &'a [u8]> {
+        match self.qdtext_run(i) {
+            Err(nom::Err::Error(_)) => Ok((i, &[])),
+            other => other,
+        }
     }
 
     /// [`qdtext`], or in a header value known to hold no control byte but HTAB and no DEL,
