@@ -7,6 +7,9 @@
 //! value as text, unescaped: what a client does).
 //!
 //! `cargo bench --bench interleaved`
+//!
+//! `cargo bench --bench interleaved -- linear` instead prints the time per byte of inputs
+//! built to make a parser backtrack or rescan, at three sizes: flat means linear.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -60,10 +63,57 @@ type Workload = fn(&str) -> usize;
 /// The three implementations of one workload, named.
 type Workloads = [(&'static str, Workload); 3];
 
+/// Repeats `unit` between `head` and `tail` until the input is about `size` bytes.
+fn pathological(head: &str, unit: &str, tail: &str, size: usize) -> Vec<u8> {
+    let mut out = head.as_bytes().to_vec();
+    for _ in 0..size / unit.len() {
+        out.extend_from_slice(unit.as_bytes());
+    }
+    out.extend_from_slice(tail.as_bytes());
+    out
+}
+
+/// The inputs of issue 10 at 64 KiB, 256 KiB and 1 MiB, strict and lenient, without limits:
+/// the fastest of `rounds` parses, per byte.
+fn linear(rounds: usize) {
+    let cases: [(&str, &str, &str, &str); 4] = [
+        ("` ,` pairs", "A", " ,", ""),
+        ("an open quoted string", "A x=\"", "ab", ""),
+        ("`\\\"` escapes, open", "A x=\"", "\\\"", ""),
+        ("`Basic, ` elements", "", "Basic, ", "Basic"),
+    ];
+    let sizes = [64 << 10, 256 << 10, 1 << 20];
+    println!("ns per byte, fastest of {rounds} rounds (64 KiB / 256 KiB / 1 MiB):");
+    for (name, head, unit, tail) in cases {
+        for (mode, config) in [
+            ("strict", ParserConfig::strict()),
+            ("lenient", ParserConfig::lenient()),
+        ] {
+            let config = config.limits(Limits::UNLIMITED);
+            let mut row = Vec::new();
+            for size in sizes {
+                let input = pathological(head, unit, tail, size);
+                let mut best = f64::MAX;
+                for _ in 0..rounds {
+                    let start = Instant::now();
+                    black_box(config.parse(black_box(&input)).is_ok());
+                    best = best.min(start.elapsed().as_nanos() as f64);
+                }
+                row.push(format!("{:.3}", best / input.len() as f64));
+            }
+            println!("  {name:<24} {mode:<8} {}", row.join(" / "));
+        }
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
     // and then one short round checks that the parsers agree, without timing anything.
     let measuring = std::env::args().any(|a| a == "--bench");
+    if std::env::args().any(|a| a == "linear") {
+        linear(if measuring { 20 } else { 1 });
+        return;
+    }
     let rounds = if measuring { 40 } else { 1 };
     let (params, _) = shared::many_params();
     let (mixed, _) = shared::mixed_64k();

@@ -13,7 +13,7 @@
 
 use memchr::{memchr2, memchr3};
 use nom::branch::alt;
-use nom::bytes::complete::{is_not, tag};
+use nom::bytes::complete::tag;
 use nom::combinator::{cut, opt, recognize, value, verify};
 use nom::error::{ErrorKind, ParseError as _};
 use nom::multi::{fold_many0, many0_count};
@@ -161,13 +161,15 @@ fn closing_quote(i: &[u8]) -> Res<'_, ()> {
 ///
 /// `malformed = *( 1*( any byte but "," and DQUOTE ) / loose-quoted )`
 pub(super) fn malformed(i: &[u8]) -> Res<'_, &[u8]> {
-    recognize(many0_count(alt((is_not(&b",\""[..]), loose_quoted)))).parse(i)
+    let plain = take_while1(|b| b != b',' && b != b'"');
+    recognize(many0_count(alt((plain, loose_quoted)))).parse(i)
 }
 
 /// `loose-quoted = DQUOTE *( 1*( any byte but DQUOTE and "\" ) / "\" [ any byte ] ) [ DQUOTE ]`
 fn loose_quoted(i: &[u8]) -> Res<'_, &[u8]> {
     let escape = recognize(pair(byte(b'\\'), opt(take(1usize))));
-    let inside = many0_count(alt((is_not(&b"\"\\"[..]), escape)));
+    let plain = take_while1(|b| b != b'"' && b != b'\\');
+    let inside = many0_count(alt((plain, escape)));
     recognize((byte(b'"'), inside, opt(byte(b'"')))).parse(i)
 }
 
