@@ -1,5 +1,5 @@
-//! nom's byte-level parsers (`take_while`, `take_while1`, `take`, `char`) for `&[u8]`, in a
-//! form the compiler inlines.
+//! nom's byte-level parsers (`take_while`, `take_while1`, `take`, `satisfy`, `char`) for
+//! `&[u8]`, in a form the compiler inlines.
 //!
 //! They mean exactly what nom's do. nom 8.0 splits `&[u8]` input through `Input::take_from`,
 //! which is not `#[inline]`, so each of its byte-level parsers costs a function call; the
@@ -48,6 +48,15 @@ pub(super) fn take<'a>(n: usize) -> impl Fn(&'a [u8]) -> Res<'a, &'a [u8]> {
     }
 }
 
+/// nom's `satisfy` for a byte: one byte for which `f` holds.
+#[inline(always)]
+pub(super) fn one<'a>(f: impl Fn(u8) -> bool) -> impl Fn(&'a [u8]) -> Res<'a, u8> {
+    move |i| match i.split_first() {
+        Some((&b, rest)) if f(b) => Ok((rest, b)),
+        _ => Err(fail(i, ErrorKind::Satisfy)),
+    }
+}
+
 /// nom's `char` for a byte: `c` itself.
 #[inline(always)]
 pub(super) fn byte<'a>(c: u8) -> impl Fn(&'a [u8]) -> Res<'a, u8> {
@@ -81,6 +90,9 @@ mod tests {
             }
             let ours = byte(b'a')(i).ok().map(|(r, c)| (r, char::from(c)));
             let nom = nom::character::complete::char::<_, Fault>('a').parse(i);
+            assert_eq!(ours, nom.ok(), "{i:?}");
+            let ours = one(is_a)(i).ok().map(|(r, c)| (r, char::from(c)));
+            let nom = nom::character::complete::satisfy::<_, _, Fault>(|c| c == 'a').parse(i);
             assert_eq!(ours, nom.ok(), "{i:?}");
         }
     }
