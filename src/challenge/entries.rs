@@ -146,9 +146,17 @@ impl<'a> Value<'a> {
     ///
     /// Borrowed unless the value needs unescaping. A value of a header that was valid UTF-8 is
     /// not checked again.
+    #[inline]
     pub fn to_str(&self) -> Option<Cow<'a, str>> {
         match self.raw {
             Raw::Text(s) if !self.needs_unescape() => Some(Cow::Borrowed(s)),
+            _ => self.unescaped_text(),
+        }
+    }
+
+    /// [`Value::to_str`] of a value that needs unescaping or was not text.
+    fn unescaped_text(&self) -> Option<Cow<'a, str>> {
+        match self.raw {
             Raw::Text(s) => {
                 let mut out = String::with_capacity(s.len());
                 // Pieces start and end next to ASCII bytes (`\`, CR, LF, SP, HTAB), which are

@@ -139,6 +139,7 @@ impl<'a> Challenges<'a> {
     }
 
     /// The challenges in order.
+    #[inline]
     pub fn iter(&self) -> Iter<'_, 'a> {
         Iter {
             rest: self.entries.as_slice(),
@@ -191,6 +192,7 @@ pub struct Iter<'c, 'a> {
 impl<'c, 'a> Iterator for Iter<'c, 'a> {
     type Item = Challenge<'c, 'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
@@ -234,6 +236,7 @@ impl<'c, 'a> Challenge<'c, 'a> {
     }
 
     /// The parameters in order, names as received.
+    #[inline]
     pub fn params(&self) -> Params<'c, 'a> {
         Params {
             rest: self.entries.get(1..).unwrap_or_default(),
@@ -316,6 +319,7 @@ pub struct Params<'c, 'a> {
 impl<'a> Iterator for Params<'_, 'a> {
     type Item = Param<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let (first, rest) = self.rest.split_first()?;
