@@ -100,6 +100,47 @@ pub(crate) fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that is `a` or `b`. The lowest one set is exact (a borrow
+/// only runs from a zero byte towards higher ones), which is all the callers use.
+#[inline(always)]
+fn word_has(x: u64, a: u8, b: u8) -> u64 {
+    let zeros = |y: u64| y.wrapping_sub(LO) & !y & HI;
+    zeros(x ^ (LO * u64::from(a))) | zeros(x ^ (LO * u64::from(b)))
+}
+
+/// Where the first `a` or `b` is among the first 8 bytes of `s`: `Ok(index)`, or `Err(8)`
+/// when there is none there, or `Err(0)` when `s` is shorter than 8 bytes.
+#[inline(always)]
+pub(crate) fn find2_in_first_word(s: &[u8], a: u8, b: u8) -> Result<usize, usize> {
+    let Some(word) = s.first_chunk::<8>() else {
+        return Err(0);
+    };
+    match word_has(u64::from_le_bytes(*word), a, b) {
+        0 => Err(8),
+        found => Ok((found.trailing_zeros() / 8) as usize),
+    }
+}
+
+/// Where the first `a` or `b` of a short `s` is, 8 bytes a step.
+#[inline]
+pub(crate) fn find2_short(s: &[u8], a: u8, b: u8) -> Option<usize> {
+    let mut words = s.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let x = word.try_into().map_or(0, u64::from_le_bytes);
+        let found = word_has(x, a, b);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|&c| c == a || c == b).map(|k| at + k)
+}
+
 /// Whether `b` is a control byte other than HTAB, or DEL.
 #[inline(always)]
 fn is_control(b: u8) -> u8 {
@@ -162,6 +203,34 @@ mod tests {
             let pair = b == b'\t' || b == b' ' || vchar || obs_text;
             assert_eq!(is_escapable(b), pair, "byte {b:#04x}");
             assert_eq!(has_control(&[b]), !qd && !pair, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn word_wide_search_finds_the_first_of_two_bytes_at_every_place() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut s = alloc::vec![b'a'; len];
+                if at < len {
+                    s[at] = b'\\';
+                    if at + 2 < len {
+                        s[at + 2] = b'"';
+                    }
+                }
+                if at > 0 {
+                    // One off from a searched byte, before it: must not count.
+                    s[at - 1] = b'#';
+                }
+                let want = (at < len).then_some(at);
+                assert_eq!(find2_short(&s, b'"', b'\\'), want, "len {len} at {at}");
+                let first = find2_in_first_word(&s, b'"', b'\\');
+                let want = match (len >= 8, want) {
+                    (false, _) => Err(0),
+                    (true, Some(k)) if k < 8 => Ok(k),
+                    (true, _) => Err(8),
+                };
+                assert_eq!(first, want, "len {len} at {at}");
+            }
         }
     }
 

@@ -84,6 +84,10 @@ impl Hash for Value<'_> {
     }
 }
 
+/// Below this many bytes, a value is searched for backslashes 8 bytes a step without memchr,
+/// whose set-up costs more than such a search.
+const SHORT: usize = 128;
+
 /// One step of reading a raw value: copy a range of it, or put one space for a fold.
 enum Piece {
     Copy(Range<usize>),
@@ -226,10 +230,10 @@ impl<'a> Value<'a> {
         let mut from = 0;
         loop {
             let rest = raw.get(from..).unwrap_or_default();
-            let found = if folded {
-                memchr::memchr2(b'\\', b'\r', rest)
-            } else {
-                memchr::memchr(b'\\', rest)
+            let found = match (folded, raw.len() < SHORT) {
+                (false, true) => crate::challenge::chars::find2_short(rest, b'\\', b'\\'),
+                (false, false) => memchr::memchr(b'\\', rest),
+                (true, _) => memchr::memchr2(b'\\', b'\r', rest),
             };
             let Some(at) = found.map(|k| from + k) else {
                 f(Piece::Copy(start..raw.len()));

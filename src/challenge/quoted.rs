@@ -21,7 +21,7 @@ use nom::sequence::{pair, preceded, terminated};
 use nom::Parser;
 
 use super::bytes::{byte, one, take, take_while1};
-use super::chars::{has_control, is_escapable, is_qdtext, is_wsp};
+use super::chars::{find2_in_first_word, has_control, is_escapable, is_qdtext, is_wsp};
 use super::entries::{FOLDED, QUOTED, UNESCAPE};
 use super::grammar::{expecting, Fault, Grammar, RawValue, Res};
 use super::{Expected, ParseErrorKind};
@@ -150,21 +150,13 @@ fn qdtext_clean(i: &[u8]) -> Res<'_, &[u8]> {
 /// memchr.
 #[inline(always)]
 fn quote_or_backslash(s: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each zero byte of `x`; the lowest one set is exact (a borrow only runs
-    // from a zero byte towards higher ones), so the lowest of two such masks is too.
-    let zeros = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    if let Some(word) = s.first_chunk::<8>() {
-        let x = u64::from_le_bytes(*word);
-        let found = zeros(x ^ (LO * u64::from(b'"'))) | zeros(x ^ (LO * u64::from(b'\\')));
-        if found != 0 {
-            return (found.trailing_zeros() / 8) as usize;
+    match find2_in_first_word(s, b'"', b'\\') {
+        Ok(at) => at,
+        Err(seen) => {
+            let rest = s.get(seen..).unwrap_or_default();
+            seen + memchr2(b'"', b'\\', rest).unwrap_or(rest.len())
         }
-        let rest = s.get(8..).unwrap_or_default();
-        return 8 + memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
     }
-    memchr2(b'"', b'\\', s).unwrap_or(s.len())
 }
 
 /// `quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )`
