@@ -53,7 +53,7 @@ struct Line<'a> {
 impl<'a> Line<'a> {
     /// `part`, a slice of this line, as text. It is sliced out of the line's text, which was
     /// checked once, rather than checked again.
-    #[inline]
+    #[inline(always)]
     fn text_of(&self, part: &'a [u8]) -> Option<&'a str> {
         let start = (part.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
         self.text?.get(start..start.wrapping_add(part.len()))
@@ -61,7 +61,7 @@ impl<'a> Line<'a> {
 
     /// A token as text. Tokens are ASCII, so the check on a line that is not UTF-8 succeeds
     /// (the empty fallback only keeps this total).
-    #[inline]
+    #[inline(always)]
     fn token(&self, t: &'a [u8]) -> &'a str {
         self.text_of(t)
             .or_else(|| core::str::from_utf8(t).ok())
@@ -69,7 +69,7 @@ impl<'a> Line<'a> {
     }
 
     /// A value, with its text when the line has one.
-    #[inline]
+    #[inline(always)]
     fn value(&self, v: RawValue<'a>) -> Value<'a> {
         let raw = match self.text_of(v.raw) {
             Some(text) => Raw::Text(text),
@@ -106,7 +106,7 @@ fn rest_from(at: &[u8], part: &[u8]) -> usize {
 
 impl<'a> Reader<'a> {
     /// Takes the list member that starts at `at`.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, at: &'a [u8], element: Element<'a>) -> Result<(), nom::Err<Fault>> {
         match (element, self.state) {
             (Element::Param(p), State::Params { params }) => self.param(at, params, p),
@@ -133,7 +133,7 @@ impl<'a> Reader<'a> {
         Err(nom::Err::Error(fault))
     }
 
-    #[inline]
+    #[inline(always)]
     fn challenge(
         &mut self,
         at: &'a [u8],
@@ -163,7 +163,7 @@ impl<'a> Reader<'a> {
 
     /// An auth-param of the current challenge, which has `params` so far; a dangling one (no
     /// value) is dropped.
-    #[inline]
+    #[inline(always)]
     fn param(
         &mut self,
         at: &'a [u8],
