@@ -117,6 +117,8 @@ fn main() {
     let rounds = if measuring { 40 } else { 1 };
     let (params, _) = shared::many_params();
     let (mixed, _) = shared::mixed_64k();
+    let two = shared::insufficient_scope();
+    let (escapes, _) = shared::escapes();
     let parse: Workloads = [
         ("registry-auth", parse_ours),
         ("registry-auth (str)", parse_ours_str),
@@ -127,8 +129,10 @@ fn main() {
         ("registry-auth (str)", read_ours_str),
         ("http-auth", read_http_auth),
     ];
-    let cases: [(&str, &str, &Workloads, usize); 4] = [
+    let cases: [(&str, &str, &Workloads, usize); 6] = [
         ("parse docker hub", shared::DOCKER_HUB, &parse, 50_000),
+        ("parse two challenges", &two, &parse, 30_000),
+        ("parse escapes", &escapes, &parse, 10_000),
         ("parse 64 KiB params", &params, &parse, 100),
         ("read docker hub", shared::DOCKER_HUB, &read, 50_000),
         ("read 64 KiB mixed", &mixed, &read, 100),

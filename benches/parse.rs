@@ -45,12 +45,7 @@ fn docker_hub() -> Input {
 fn insufficient_scope() -> Input {
     Input {
         name: "b_insufficient_scope",
-        value: concat!(
-            r#"Bearer realm="https://auth.example.com/token",service="registry.example.com","#,
-            r#"scope="repository:library/hello:pull,push",error="insufficient_scope", "#,
-            r#"Basic realm="registry""#,
-        )
-        .to_owned(),
+        value: shared::insufficient_scope(),
         config: ParserConfig::strict(),
         params: 5,
         schemes: &["Bearer", "Basic"],
@@ -58,20 +53,7 @@ fn insufficient_scope() -> Input {
 }
 
 fn escapes() -> Input {
-    let mut value = String::from(r#"Bearer realm="https://a.example/t\"o\\k\"e\\n""#);
-    let mut params = 1;
-    // Names must differ: www-authenticate rejects a repeated parameter.
-    while value.len() < 300 {
-        let name = if params == 1 {
-            "error_description".to_owned()
-        } else {
-            format!("d{params}")
-        };
-        value.push_str(&format!(
-            r#",{name}="the \"quoted\" \\ text \"with\" many \\\" escapes""#
-        ));
-        params += 1;
-    }
+    let (value, params) = shared::escapes();
     Input {
         name: "c_escapes",
         value,

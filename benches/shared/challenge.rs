@@ -8,6 +8,36 @@ use registry_auth::challenge::{Challenges, ParseError, ParserConfig};
 /// Docker Hub's challenge for a manifest of `library/alpine`.
 pub const DOCKER_HUB: &str = r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#;
 
+/// A Bearer challenge answering an under-scoped token, and a Basic one: 5 parameters.
+pub fn insufficient_scope() -> String {
+    concat!(
+        r#"Bearer realm="https://auth.example.com/token",service="registry.example.com","#,
+        r#"scope="repository:library/hello:pull,push",error="insufficient_scope", "#,
+        r#"Basic realm="registry""#,
+    )
+    .to_owned()
+}
+
+/// A Bearer challenge of about 300 bytes whose values are full of quoted-pairs (`\"`, `\\`),
+/// and how many parameters it has.
+pub fn escapes() -> (String, usize) {
+    let mut value = String::from(r#"Bearer realm="https://a.example/t\"o\\k\"e\\n""#);
+    let mut params = 1;
+    // Names must differ: www-authenticate rejects a repeated parameter.
+    while value.len() < 300 {
+        let name = if params == 1 {
+            "error_description".to_owned()
+        } else {
+            format!("d{params}")
+        };
+        value.push_str(&format!(
+            r#",{name}="the \"quoted\" \\ text \"with\" many \\\" escapes""#
+        ));
+        params += 1;
+    }
+    (value, params)
+}
+
 /// One Bearer challenge of about 64 KiB: quoted URLs only, about 1,500 parameters.
 pub fn many_params() -> (String, usize) {
     let mut value = String::from("Bearer ");
