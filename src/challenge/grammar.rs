@@ -37,10 +37,10 @@
 //!   malformed member once more when recovering. Every byte is read a bounded number of times,
 //!   so parsing is linear in the input.
 //!
-//! Three rules (`ows`, the quoted-string pieces, the separator after a member) pick between
-//! alternatives that start with different bytes by that byte, rather than by trying each in
-//! turn as `alt` would: they run once per member or more, and the detour showed in the
-//! instruction counts of `benches/RESULTS.md`.
+//! Four rules (`ows`, a parameter value, the pieces of a quoted string, the separator after a
+//! member) pick between alternatives that start with different bytes by that byte, rather
+//! than by trying each in turn as `alt` would: they run once per member or more, and the
+//! detour showed in the instruction counts of `benches/RESULTS.md`.
 //!
 //! Errors are [`Fault`]s: where the rule failed (as the bytes left) and, once a rule has said
 //! so, what it expected there. nom's own errors arrive untyped through [`ParseError`] and get
