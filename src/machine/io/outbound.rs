@@ -31,7 +31,7 @@ impl SendRequest {
     }
 
     /// Whether to send the `Authorization` header the caller set itself
-    /// ([`Request::caller_authorized`]). False once a redirect leaves the request's origin: the
+    /// ([`Request::caller_authorized`](crate::Request::caller_authorized)). False once a redirect leaves the request's origin: the
     /// caller's credential must not follow it there either.
     pub fn keep_caller_authorization(&self) -> bool {
         self.keep_caller_authorization

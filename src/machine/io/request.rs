@@ -9,7 +9,7 @@ use crate::scope::Scope;
 /// The list is complete for HTTP, so a driver never has to guess the name to send:
 /// [`Method::as_str`] is always the method's own. Extension methods (WebDAV's `PROPFIND`, ...)
 /// have no registry use; a request converted from `http` with one fails to start with
-/// [`Error::UnsupportedMethod`].
+/// [`Error::UnsupportedMethod`](crate::Error::UnsupportedMethod).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
