@@ -156,7 +156,7 @@ fn core_names_no_io_clock_thread_or_randomness_api() {
         "lib.rs",
         "machine",
         "challenge",
-        "token.rs",
+        "token",
         "cred_helper.rs",
     ] {
         assert!(

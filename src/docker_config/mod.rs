@@ -58,11 +58,16 @@
 //! regard to case and treats `null` as an absent value; so does this parser. Unknown fields are
 //! ignored, and so is `email`.
 
+mod error;
+mod lookup;
+
+pub use error::{DockerConfigError, DockerConfigErrorKind};
+pub use lookup::{Keyed, Lookup};
+
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt;
 
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
@@ -70,9 +75,8 @@ use serde_json::{Map, Value as Json};
 use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
-use crate::registry_name::{covers, filed_key, host_part, namespace_part, normalise};
+use crate::registry_name::{namespace_part, normalise};
 use crate::secret::{Secret, WipedJson};
-use crate::server_text::clip_to;
 
 /// The key `docker login` stores Docker Hub under, and the server URL Docker gives credential
 /// helpers for Docker Hub.
@@ -80,9 +84,6 @@ pub const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
 
 /// The prefix of every credential helper's program name.
 pub const HELPER_PREFIX: &str = "docker-credential-";
-
-/// The longest registry key an error message repeats.
-const ERROR_ECHO: usize = 120;
 
 /// Go's `base64.StdEncoding` ignores non-zero trailing bits, and hand-written configs drop the
 /// padding: accept both, as Docker and Podman effectively do.
@@ -93,188 +94,9 @@ const AUTH_BASE64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// A config file that cannot be used, naming the registry key and the field at fault but never
-/// a value: the values are passwords and tokens.
-///
-/// ```
-/// use registry_auth::docker_config::{DockerConfigErrorKind, DockerConfig};
-///
-/// let e = DockerConfig::parse(br#"{"auths":{"r.example.com":{"auth":"not base64!"}}}"#).unwrap_err();
-/// assert_eq!(e.kind(), &DockerConfigErrorKind::BadBase64);
-/// assert_eq!((e.key(), e.field()), (Some("r.example.com"), "auth"));
-/// assert_eq!(e.to_string(), r#"docker config: field `auth` of auths entry "r.example.com" is not valid base64"#);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DockerConfigError {
-    key: Option<String>,
-    field: &'static str,
-    kind: DockerConfigErrorKind,
-}
-
-/// What is wrong with a config file.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DockerConfigErrorKind {
-    /// The bytes are not JSON, or the top level is not an object.
-    NotJson {
-        /// serde_json's description, with line and column (it never quotes the input).
-        reason: String,
-    },
-    /// A field has the wrong JSON type.
-    WrongType {
-        /// The type expected: `"string"` or `"object"`.
-        expected: &'static str,
-    },
-    /// `auth` is not base64.
-    BadBase64,
-    /// `auth` decodes to bytes that are not UTF-8.
-    NotUtf8,
-    /// `auth` decodes to text without the `:` between user name and password.
-    MissingColon,
-    /// A `credsStore` or `credHelpers` value that is empty or holds a path separator,
-    /// whitespace or a control character: appended to `docker-credential-`, it would name a
-    /// program outside `PATH` or break the command line.
-    BadHelperName,
-}
-
-impl DockerConfigError {
-    fn new(key: Option<&str>, field: &'static str, kind: DockerConfigErrorKind) -> Self {
-        let key = key.map(|k| clip_to(k, ERROR_ECHO));
-        DockerConfigError { key, field, kind }
-    }
-
-    fn wrong_type(key: Option<&str>, field: &'static str, expected: &'static str) -> Self {
-        DockerConfigError::new(key, field, DockerConfigErrorKind::WrongType { expected })
-    }
-
-    /// The registry key of the `auths` or `credHelpers` entry at fault, if the error is in one
-    /// (cut after 120 characters).
-    pub fn key(&self) -> Option<&str> {
-        self.key.as_deref()
-    }
-
-    /// The field at fault: `auth`, `username`, `password`, `identitytoken`, `registrytoken`,
-    /// `auths`, `credsStore`, `credHelpers`, or `config` for the file as a whole.
-    pub fn field(&self) -> &'static str {
-        self.field
-    }
-
-    /// What is wrong.
-    pub fn kind(&self) -> &DockerConfigErrorKind {
-        &self.kind
-    }
-}
-
-impl fmt::Display for DockerConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let DockerConfigErrorKind::NotJson { reason } = &self.kind {
-            return write!(f, "docker config is not a json object: {reason}");
-        }
-        // Debug formatting escapes quotes and control characters in a hostile key.
-        match (&self.key, self.field) {
-            (Some(key), section @ ("auths" | "credHelpers")) => {
-                write!(f, "docker config: {section} entry {key:?}")?;
-            }
-            (Some(key), field) => {
-                write!(f, "docker config: field `{field}` of auths entry {key:?}")?;
-            }
-            (None, field) => write!(f, "docker config: field `{field}`")?,
-        }
-        match &self.kind {
-            DockerConfigErrorKind::WrongType { expected } => write!(f, " is not a json {expected}"),
-            DockerConfigErrorKind::BadBase64 => f.write_str(" is not valid base64"),
-            DockerConfigErrorKind::NotUtf8 => f.write_str(" does not decode to utf-8 text"),
-            DockerConfigErrorKind::MissingColon => {
-                f.write_str(" does not decode to `username:password`")
-            }
-            DockerConfigErrorKind::BadHelperName => f.write_str(" is not a usable helper name"),
-            DockerConfigErrorKind::NotJson { .. } => Ok(()),
-        }
-    }
-}
-
-impl core::error::Error for DockerConfigError {}
-
-/// What [`DockerConfig::lookup`] found for a registry.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Lookup {
-    /// Ask a credential helper: run `program get` with `server_url` on its standard input
-    /// ([`CredentialResolver`](crate::cred_helper::CredentialResolver) does the bookkeeping).
-    Helper {
-        /// `docker-credential-NAME`.
-        program: String,
-        /// What to write on the helper's standard input: [`DOCKER_HUB_SERVER`] for Docker Hub,
-        /// otherwise the registry's `host[:port]`.
-        server_url: String,
-    },
-    /// Credentials stored in the file itself.
-    Credentials(Credentials),
-    /// Nothing applies: pull anonymously.
-    Anonymous,
-}
-
-/// An answer and the key it was found under: the key to give
-/// [`Authenticator::set_credentials`](crate::Authenticator::set_credentials) with the
-/// credentials, so that they serve the same requests the config meant them for.
-///
-/// The key is the registry's name as [`DockerConfig::lookup`] compares it (host in lower case,
-/// default port dropped, `docker.io` for Docker Hub), followed by `/` and the namespace when a
-/// Podman-style `auths` key for a namespace answered (`quay.io/org-a`).
-///
-/// ```
-/// use registry_auth::docker_config::{DockerConfig, Lookup};
-/// use registry_auth::Credentials;
-///
-/// let config = DockerConfig::parse(br#"{"auths":{"quay.io/org-a":{"auth":"YTpw"}}}"#)?;
-/// let found = config.lookup_repository("Quay.io", "org-a/app");
-/// assert_eq!(found.key(), "quay.io/org-a");
-/// assert_eq!(found.value(), &Lookup::Credentials(Credentials::basic("a", "p")));
-/// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Keyed<T> {
-    key: String,
-    value: T,
-}
-
-impl<T> Keyed<T> {
-    /// `registry` or `registry/namespace`.
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-
-    /// The answer.
-    pub fn value(&self) -> &T {
-        &self.value
-    }
-
-    /// The answer, without the key.
-    pub fn into_value(self) -> T {
-        self.value
-    }
-
-    /// The key and the answer.
-    pub fn into_parts(self) -> (String, T) {
-        (self.key, self.value)
-    }
-
-    pub(crate) fn new(key: String, value: T) -> Self {
-        Keyed { key, value }
-    }
-
-    /// The same key with another answer.
-    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Keyed<U> {
-        Keyed {
-            key: self.key,
-            value: f(self.value),
-        }
-    }
-}
-
 /// One `auths` entry, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct AuthEntry {
+pub(super) struct AuthEntry {
     key: String,
     registry: String,
     /// The path of a Podman-style key (`quay.io/org-a` has `org-a`): the entry serves only the
@@ -565,186 +387,5 @@ impl DockerConfig {
         self.cred_helpers
             .iter()
             .map(|e| (e.key.as_str(), e.helper.as_str()))
-    }
-
-    /// Where the credentials for `registry` are, in the Docker CLI's order of precedence:
-    ///
-    /// 1. a `credHelpers` entry for the registry: its helper;
-    /// 2. else `credsStore`, if set: that helper, for every registry, whatever `auths` holds
-    ///    (Docker writes an empty `{}` into `auths` for each registry it stored in the helper,
-    ///    and never falls back to `auths` for credentials when a store is configured);
-    /// 3. else the `auths` entry: its credentials, where a `registrytoken` wins over an
-    ///    `identitytoken`, which wins over the user name and password (from `auth` when it is
-    ///    set, else from `username`/`password`);
-    /// 4. else, or when the entry holds nothing usable: [`Lookup::Anonymous`].
-    ///
-    /// `registry` may be written in any of the forms keys take (see the module docs on registry
-    /// names); a path in it is ignored. When several `auths` keys name the same registry, the
-    /// one written exactly as `registry` wins, then [`DOCKER_HUB_SERVER`] for Docker Hub, then
-    /// the plain host, then the first in sorted order. Podman-style keys for a namespace
-    /// (`quay.io/org-a`) never answer here: without a repository, which namespace is meant is
-    /// unknown; see [`lookup_repository`](Self::lookup_repository).
-    ///
-    /// The helper's `server_url` is [`DOCKER_HUB_SERVER`] for Docker Hub; otherwise the
-    /// `credHelpers` key's `host[:port]` as written, or for `credsStore` the `host[:port]` of
-    /// `registry` as written (scheme and path removed).
-    ///
-    /// When this config has nothing for the registry, its fallbacks are asked in order (see
-    /// [`with_fallback`](Self::with_fallback)).
-    pub fn lookup(&self, registry: &str) -> Lookup {
-        let wanted = normalise(registry);
-        let mut config = self;
-        loop {
-            match config.lookup_here(registry, &wanted) {
-                Lookup::Anonymous => match config.fallback.as_deref() {
-                    Some(next) => config = next,
-                    None => return Lookup::Anonymous,
-                },
-                found => return found,
-            }
-        }
-    }
-
-    /// Where the credentials for `repository` on `registry` are (`repository` as a reference
-    /// gives it: `library/alpine` for Docker Hub's `alpine`), and the key they are filed under.
-    ///
-    /// As [`lookup`](Self::lookup), except that `auths` keys may name a namespace, as Podman's
-    /// `auth.json` allows (containers-auth.json(5)): among the keys for the registry that hold
-    /// credentials, the one whose namespace is the longest prefix of `repository` on `/`
-    /// boundaries wins (`quay.io/org-a/app`, then `quay.io/org-a`), then the bare registry. A
-    /// `credHelpers` entry or a `credsStore` still answers for the whole registry first, and
-    /// its key is the registry's. A key written with a scheme (`https://quay.io/v1/`) is a URL
-    /// and names the registry alone.
-    ///
-    /// ```
-    /// use registry_auth::docker_config::{DockerConfig, Lookup};
-    /// use registry_auth::Credentials;
-    ///
-    /// let config = DockerConfig::parse(br#"{"auths":{
-    ///     "my-registry.local/foo/bar/image": {"auth":"aW1hZ2U6MQ=="},
-    ///     "my-registry.local/foo": {"auth":"Zm9vOjI="},
-    ///     "my-registry.local": {"auth":"cmVnaXN0cnk6Mw=="}
-    /// }}"#)?;
-    /// let user = |repository: &str| {
-    ///     let found = config.lookup_repository("my-registry.local", repository);
-    ///     match found.value() {
-    ///         Lookup::Credentials(c) => (found.key().to_owned(), c.username().map(str::to_owned)),
-    ///         other => panic!("{other:?}"),
-    ///     }
-    /// };
-    /// assert_eq!(user("foo/bar/image"), ("my-registry.local/foo/bar/image".into(), Some("image".into())));
-    /// assert_eq!(user("foo/bar/other"), ("my-registry.local/foo".into(), Some("foo".into())));
-    /// assert_eq!(user("foobar/image"), ("my-registry.local".into(), Some("registry".into())));
-    /// # Ok::<(), registry_auth::docker_config::DockerConfigError>(())
-    /// ```
-    ///
-    /// Files layered with [`with_fallback`](Self::with_fallback) are asked in order, each as a
-    /// whole: the first file with an answer for the repository gives it, as with Podman.
-    pub fn lookup_repository(&self, registry: &str, repository: &str) -> Keyed<Lookup> {
-        let wanted = normalise(registry);
-        let repository = repository.trim_matches('/');
-        let mut config = self;
-        loop {
-            let found = config.lookup_repository_here(registry, &wanted, repository);
-            if found.value != Lookup::Anonymous {
-                return found;
-            }
-            match config.fallback.as_deref() {
-                Some(next) => config = next,
-                None => return Keyed::new(wanted, Lookup::Anonymous),
-            }
-        }
-    }
-
-    /// [`lookup_repository`](Self::lookup_repository) in this file alone.
-    fn lookup_repository_here(
-        &self,
-        registry: &str,
-        wanted: &str,
-        repository: &str,
-    ) -> Keyed<Lookup> {
-        let namespaced = self
-            .auths
-            .iter()
-            .filter(|e| e.registry == wanted)
-            .filter_map(|e| Some((e, e.namespace.as_deref()?)))
-            .filter(|(_, ns)| covers(ns, repository))
-            .filter_map(|(e, ns)| {
-                let c = e.credentials();
-                (!c.is_anonymous()).then_some((ns, c))
-            })
-            // The longest namespace; among keys naming the same one, the first in sorted order.
-            .fold(
-                None,
-                |best: Option<(&str, Credentials)>, (ns, c)| match best {
-                    Some((b, _)) if b.len() >= ns.len() => best,
-                    _ => Some((ns, c)),
-                },
-            );
-        // Helpers answer for the whole registry, before any `auths` entry.
-        let helpers_first =
-            self.creds_store.is_some() || self.cred_helpers.iter().any(|e| e.registry == wanted);
-        match namespaced {
-            Some((ns, c)) if !helpers_first => {
-                Keyed::new(filed_key(wanted, Some(ns)), Lookup::Credentials(c))
-            }
-            _ => Keyed::new(wanted.to_owned(), self.lookup_here(registry, wanted)),
-        }
-    }
-
-    /// [`lookup`](Self::lookup) in this file alone; `wanted` is `registry` normalised.
-    fn lookup_here(&self, registry: &str, wanted: &str) -> Lookup {
-        let hub = wanted == "docker.io";
-
-        if let Some(entry) = self.cred_helpers.iter().find(|e| e.registry == wanted) {
-            let server_url = if hub {
-                DOCKER_HUB_SERVER.to_owned()
-            } else {
-                host_part(&entry.key).to_owned()
-            };
-            return helper(&entry.helper, server_url);
-        }
-        if let Some(store) = &self.creds_store {
-            // The helper stored the name `docker login` was given, as written: asking with a
-            // normalised one (lower case, default port dropped) would miss it.
-            let server_url = if hub {
-                DOCKER_HUB_SERVER.to_owned()
-            } else {
-                host_part(registry).to_owned()
-            };
-            return helper(store, server_url);
-        }
-
-        let rank = |e: &&AuthEntry| {
-            if e.key == registry {
-                0
-            } else if hub && e.key == DOCKER_HUB_SERVER {
-                1
-            } else if e.key == wanted {
-                2
-            } else {
-                3
-            }
-        };
-        match self
-            .auths
-            .iter()
-            .filter(|e| e.registry == wanted && e.namespace.is_none())
-            .min_by_key(rank)
-            .map(AuthEntry::credentials)
-        {
-            Some(c) if !c.is_anonymous() => Lookup::Credentials(c),
-            _ => Lookup::Anonymous,
-        }
-    }
-}
-
-fn helper(name: &str, server_url: String) -> Lookup {
-    let mut program = String::with_capacity(HELPER_PREFIX.len() + name.len());
-    program.push_str(HELPER_PREFIX);
-    program.push_str(name);
-    Lookup::Helper {
-        program,
-        server_url,
     }
 }
