@@ -95,7 +95,11 @@ impl Registries {
     }
 
     pub(super) fn get_mut(&mut self, id: RegistryId) -> Option<&mut Registry> {
-        self.entries.get_mut(id.0 as usize)?.as_mut()
+        self.entry_mut(id.0)
+    }
+
+    fn entry_mut(&mut self, index: u32) -> Option<&mut Registry> {
+        self.entries.get_mut(index as usize)?.as_mut()
     }
 
     pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (RegistryId, &mut Registry)> + '_ {
@@ -132,7 +136,7 @@ impl Registries {
                 self.insert(parts, hash)?
             }
         };
-        let entry = self.entries.get_mut(id as usize).and_then(Option::as_mut)?;
+        let entry = self.entry_mut(id)?;
         entry.users = entry.users.saturating_add(1);
         if entry.users == 1 {
             self.unlink(id);
@@ -205,15 +209,11 @@ impl Registries {
 
     fn link_newest(&mut self, id: u32) {
         let previous = self.newest;
-        if let Some(r) = self.entries.get_mut(id as usize).and_then(Option::as_mut) {
+        if let Some(r) = self.entry_mut(id) {
             r.older = previous;
             r.newer = NONE;
         }
-        match self
-            .entries
-            .get_mut(previous as usize)
-            .and_then(Option::as_mut)
-        {
+        match self.entry_mut(previous) {
             Some(p) => p.newer = id,
             None => self.oldest = id,
         }
@@ -221,26 +221,18 @@ impl Registries {
     }
 
     fn unlink(&mut self, id: u32) {
-        let Some(r) = self.entries.get_mut(id as usize).and_then(Option::as_mut) else {
+        let Some(r) = self.entry_mut(id) else {
             return;
         };
         let (older, newer) = (r.older, r.newer);
         r.older = NONE;
         r.newer = NONE;
-        match self
-            .entries
-            .get_mut(older as usize)
-            .and_then(Option::as_mut)
-        {
+        match self.entry_mut(older) {
             Some(o) => o.newer = newer,
             None if self.oldest == id => self.oldest = newer,
             None => {}
         }
-        match self
-            .entries
-            .get_mut(newer as usize)
-            .and_then(Option::as_mut)
-        {
+        match self.entry_mut(newer) {
             Some(n) => n.older = older,
             None if self.newest == id => self.newest = older,
             None => {}
