@@ -227,15 +227,15 @@ impl Registries {
         let (older, newer) = (r.older, r.newer);
         r.older = NONE;
         r.newer = NONE;
-        match self.entry_mut(older) {
-            Some(o) => o.newer = newer,
-            None if self.oldest == id => self.oldest = newer,
-            None => {}
+        if let Some(o) = self.entry_mut(older) {
+            o.newer = newer;
+        } else if self.oldest == id {
+            self.oldest = newer;
         }
-        match self.entry_mut(newer) {
-            Some(n) => n.older = older,
-            None if self.newest == id => self.newest = older,
-            None => {}
+        if let Some(n) = self.entry_mut(newer) {
+            n.older = older;
+        } else if self.newest == id {
+            self.newest = older;
         }
     }
 }
