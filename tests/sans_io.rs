@@ -152,13 +152,7 @@ fn core_names_no_io_clock_thread_or_randomness_api() {
     rust_files(&root.join("src"), &mut files);
     let core: Vec<_> = files.iter().filter(|p| !outside_core(p)).collect();
     // A guard against a vacuous pass: the core modules must be here to be checked.
-    for expected in [
-        "lib.rs",
-        "machine",
-        "challenge",
-        "token",
-        "cred_helper.rs",
-    ] {
+    for expected in ["lib.rs", "machine", "challenge", "token", "cred_helper.rs"] {
         assert!(
             core.iter().any(|p| p
                 .strip_prefix(root.join("src"))
