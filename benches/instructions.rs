@@ -38,8 +38,8 @@ fn drive(auth: &mut Authenticator, id: FlowId, challenge: &[u8]) {
                 .handle_response(id, Response::new(401).headers(&headers), NOW)
                 .unwrap(),
             Action::Send(_) => auth.handle_response(id, Response::new(200), NOW).unwrap(),
-            Action::Fetch(_) => auth
-                .handle_fetch_response(id, Response::new(200).body(TOKEN), NOW)
+            Action::FetchToken(_) => auth
+                .handle_token_response(id, Response::new(200).body(TOKEN), NOW)
                 .unwrap(),
             Action::Done => return,
             other => panic!("{other:?}"),

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MARGIN_PCT=5
+MARGIN_PCT=10
 STEPS=1000
 baseline=benches/instructions.baseline
 

@@ -24,12 +24,12 @@ fn flow(auth: &mut Authenticator, now: Duration) -> usize {
                 let r = if s.authorization().is_some() {
                     Response::new(200)
                 } else {
-                    Response::new(401).headers(&challenge)
+                    Response::new(401).headers(&challenge[..])
                 };
                 auth.handle_response(id, r, now).unwrap();
             }
-            Action::Fetch(_) => {
-                auth.handle_fetch_response(id, Response::new(200).body(TOKEN), now)
+            Action::FetchToken(_) => {
+                auth.handle_token_response(id, Response::new(200).body(TOKEN), now)
                     .unwrap();
             }
             Action::Done => return n,

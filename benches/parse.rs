@@ -1,6 +1,10 @@
 //! `WWW-Authenticate` parsing: registry-auth against http-auth and www-authenticate, on the same
 //! inputs in the same run, so that machine load affects all three alike.
 //!
+//! Two workloads. `parse/*` parses and counts parameters. `read/*` is what a client does with a
+//! challenge: parse, then read every parameter value as text, unescaping where needed
+//! (registry-auth's `Value::to_str` against http-auth's `ParamValue::to_unescaped`).
+//!
 //! Every routine parses, touches the result (counts the parameters) and `black_box`es it, so no
 //! parser gets credit for work the optimiser could drop; the result is dropped inside the timed
 //! routine, so parsers that allocate pay for freeing too. Before anything is timed, `checked`
@@ -10,8 +14,11 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+#[path = "shared/challenge.rs"]
+mod shared;
 use hyperx::header::{Header, Raw};
 use registry_auth::challenge::{Challenges, Limits, ParseError, ParserConfig};
+use shared::ok;
 use www_authenticate::{RawChallenge, WwwAuthenticate};
 
 /// One benchmark input and what every parser must make of it.
@@ -28,7 +35,7 @@ struct Input {
 fn docker_hub() -> Input {
     Input {
         name: "a_docker_hub",
-        value: r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#.to_owned(),
+        value: shared::DOCKER_HUB.to_owned(),
         config: ParserConfig::strict(),
         params: 3,
         schemes: &["Bearer"],
@@ -38,12 +45,7 @@ fn docker_hub() -> Input {
 fn insufficient_scope() -> Input {
     Input {
         name: "b_insufficient_scope",
-        value: concat!(
-            r#"Bearer realm="https://auth.example.com/token",service="registry.example.com","#,
-            r#"scope="repository:library/hello:pull,push",error="insufficient_scope", "#,
-            r#"Basic realm="registry""#,
-        )
-        .to_owned(),
+        value: shared::insufficient_scope(),
         config: ParserConfig::strict(),
         params: 5,
         schemes: &["Bearer", "Basic"],
@@ -51,20 +53,7 @@ fn insufficient_scope() -> Input {
 }
 
 fn escapes() -> Input {
-    let mut value = String::from(r#"Bearer realm="https://a.example/t\"o\\k\"e\\n""#);
-    let mut params = 1;
-    // Names must differ: www-authenticate rejects a repeated parameter.
-    while value.len() < 300 {
-        let name = if params == 1 {
-            "error_description".to_owned()
-        } else {
-            format!("d{params}")
-        };
-        value.push_str(&format!(
-            r#",{name}="the \"quoted\" \\ text \"with\" many \\\" escapes""#
-        ));
-        params += 1;
-    }
+    let (value, params) = shared::escapes();
     Input {
         name: "c_escapes",
         value,
@@ -75,33 +64,16 @@ fn escapes() -> Input {
 }
 
 fn many_params() -> Input {
-    const SIZE: usize = 64 * 1024;
-    let mut value = String::from("Bearer ");
-    let mut params = 0;
-    loop {
-        let sep = if params == 0 { "" } else { ", " };
-        let param = format!(r#"{sep}p{params}="https://auth.example.com/token/{params}""#);
-        if value.len() + param.len() > SIZE {
-            break;
-        }
-        value.push_str(&param);
-        params += 1;
-    }
+    let (value, params) = shared::many_params();
     Input {
         name: "d_64k_params",
         value,
-        // The default limits stop at 32 parameters and 16 KiB, on purpose; this input is about
+        // More parameters than one challenge may carry by default; this input is about
         // throughput on a large header, not about what a client should accept.
         config: ParserConfig::strict().limits(Limits::UNLIMITED),
         params,
         schemes: &["Bearer"],
     }
-}
-
-/// The result, borrowed where it lies: moving it out of the `Result` would time a copy of the
-/// parser's output type, which a caller that reads the result in place never pays.
-fn ok<'r, T, E: std::fmt::Display>(parser: &str, r: &'r Result<T, E>) -> &'r T {
-    r.as_ref().unwrap_or_else(|e| panic!("{parser}: {e}"))
 }
 
 fn count_ours(parsed: &Result<Challenges<'_>, ParseError>) -> usize {
@@ -190,5 +162,46 @@ fn parse(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, parse);
+fn read(c: &mut Criterion) {
+    let (mixed, params) = shared::mixed_64k();
+    let inputs = [
+        (
+            "a_docker_hub",
+            shared::DOCKER_HUB.to_owned(),
+            ParserConfig::strict(),
+            3,
+        ),
+        (
+            "b_64k_mixed",
+            mixed,
+            // Unlimited, so that the same bench runs on parsers with smaller default limits.
+            ParserConfig::strict().limits(Limits::UNLIMITED),
+            params,
+        ),
+    ];
+    for (name, value, config, params) in inputs {
+        // Both read the same text, and the parameter counts agree (see `checked`).
+        assert_eq!(ours(value.as_bytes(), &config), params, "{name}");
+        assert_eq!(http_auth(&value), params, "{name}");
+        assert_eq!(
+            shared::read_ours(value.as_bytes(), &config),
+            shared::read_http_auth(&value),
+            "{name}: the text read differs"
+        );
+        let mut group = c.benchmark_group(format!("read/{name}"));
+        group.throughput(Throughput::Bytes(value.len() as u64));
+        group.bench_function("registry-auth", |b| {
+            b.iter(|| shared::read_ours(black_box(value.as_bytes()), &config))
+        });
+        group.bench_function("registry-auth-str", |b| {
+            b.iter(|| shared::read_ours_str(black_box(&value), &config))
+        });
+        group.bench_function("http-auth", |b| {
+            b.iter(|| shared::read_http_auth(black_box(&value)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, parse, read);
 criterion_main!(benches);

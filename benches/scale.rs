@@ -72,8 +72,8 @@ fn drive(auth: &mut Authenticator, id: FlowId, host: &str, token: &[u8]) -> bool
                 .handle_response(id, Response::new(401).headers(&headers), NOW)
                 .unwrap(),
             Action::Send(_) => auth.handle_response(id, Response::new(200), NOW).unwrap(),
-            Action::Fetch(_) => auth
-                .handle_fetch_response(id, Response::new(200).body(token), NOW)
+            Action::FetchToken(_) => auth
+                .handle_token_response(id, Response::new(200).body(token), NOW)
                 .unwrap(),
             Action::Done => return true,
             other => panic!("{other:?}"),

@@ -6,38 +6,35 @@
 //!
 //! The example starts a fake registry and its token endpoint (a hyper server on
 //! `127.0.0.1`, plain http) in process, then fetches eight blobs of one repository at once
-//! through ONE [`Authenticator`]. Every task meets the registry's 401, but the machine lets
-//! only one of them ask the token endpoint; the others get [`Action::Wait`] and continue with
-//! the shared token once it arrives. The fake endpoint counts its requests, and the example
-//! checks that it saw exactly one.
+//! through ONE [`Authenticator`], shared as `Arc<Mutex<Authenticator>>`. Every task meets the
+//! registry's 401, but the machine lets only one of them ask the token endpoint; the others
+//! wait, and the machine wakes them when the token arrives. The fake endpoint counts its
+//! requests, and the example checks that it saw exactly one.
 //!
-//! The authenticator is shared as `Arc<Mutex<Authenticator>>`. The machine does no I/O, so
-//! every call on it is short: the lock is taken for one call at a time and never held across
-//! an `.await` (a helper takes a closure, which cannot await).
+//! The loop is [`drive::run_async`]'s: this file is the transport (one hyper exchange, and
+//! tokio's sleep) and the tasks.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::pin::pin;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderValue};
 use hyper::{HeaderMap, StatusCode};
 use hyper_util::rt::TokioIo;
-use registry_auth::{Action, AuthScheme, Authenticator, Config, FlowId, Method, Request, Response};
+use registry_auth::drive::{self, AsyncTransport, Exchange};
+use registry_auth::{AuthScheme, Authenticator, Config, Request};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
 
 const TASKS: usize = 8;
 const REPOSITORY: &str = "demo/app";
 const TOKEN: &str = "demo-token-0001";
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type Shared = Arc<Mutex<Authenticator>>;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -56,10 +53,8 @@ async fn run() -> Result<(), BoxError> {
     println!("# fake registry and token endpoint on {base}");
 
     // Plain http on loopback: the registry, its realm and the token must be allowed on it.
-    let auth: Shared = Arc::new(Mutex::new(Authenticator::new(
-        Config::default().allow_insecure(true),
-    )));
-    let notify = Arc::new(Notify::new());
+    let config = Config::default().allow_insecure(true);
+    let auth = Arc::new(Mutex::new(Authenticator::new(config)));
 
     println!(
         "# {TASKS} tasks fetch {TASKS} blobs of {REPOSITORY} at once through one authenticator"
@@ -67,25 +62,26 @@ async fn run() -> Result<(), BoxError> {
     let mut tasks = Vec::new();
     for n in 0..TASKS {
         let url = format!("{base}/v2/{REPOSITORY}/blobs/sha256:{n:064x}");
-        let (auth, notify) = (Arc::clone(&auth), Arc::clone(&notify));
+        let auth = Arc::clone(&auth);
         tasks.push(tokio::spawn(async move {
-            let result = fetch(&auth, &notify, &url).await;
-            (url, result)
+            let mut hyper = Hyper::default();
+            let result = drive::run_async(&auth, Request::get(&url), &mut hyper).await;
+            (url, hyper.steps, result)
         }));
     }
 
     let mut failures = 0;
     for (n, task) in tasks.into_iter().enumerate() {
-        let (url, result) = task.await?;
+        let (url, steps, result) = task.await?;
         match result {
-            Ok(done) => {
+            Ok(answer) => {
+                let status = answer.status().as_u16();
+                let len = answer.body().len();
                 println!(
-                    "task {n}: {} {} bytes {url}\n    {}",
-                    done.status,
-                    done.body_len,
-                    done.steps.join(" -> ")
+                    "task {n}: {status} {len} bytes {url}\n    {}",
+                    steps.join(" -> ")
                 );
-                if !(200..300).contains(&done.status) {
+                if !(200..300).contains(&status) {
                     failures += 1;
                 }
             }
@@ -98,7 +94,8 @@ async fn run() -> Result<(), BoxError> {
 
     let token_requests = registry.token_requests.load(Ordering::SeqCst);
     println!("token requests seen by the token endpoint: {token_requests}");
-    println!("tokens cached: {}", with_auth(&auth, |a| a.cached_tokens()));
+    let cached = auth.lock().map_or(0, |a| a.cached_tokens());
+    println!("tokens cached: {cached}");
     if failures > 0 {
         return Err(format!("{failures} of {TASKS} requests failed").into());
     }
@@ -109,157 +106,57 @@ async fn run() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Runs `f` on the authenticator under the lock. Taking a closure (which cannot `.await`)
-/// keeps the guard from living across a suspension point.
-fn with_auth<R>(auth: &Shared, f: impl FnOnce(&mut Authenticator) -> R) -> R {
-    // A panic in another task cannot leave the machine half-updated (every call is one
-    // synchronous step), so a poisoned lock is still safe to use.
-    let mut guard = auth.lock().unwrap_or_else(PoisonError::into_inner);
-    f(&mut guard)
-}
-
-/// Cancels the flow when the task ends early (an error, a panic, the task dropped), so that a
-/// token fetch it was making is released and the flows waiting for it are woken to make their
-/// own. Cancelling a flow that already ended is a no-op.
-struct FlowGuard<'a> {
-    auth: &'a Shared,
-    notify: &'a Notify,
-    id: FlowId,
-}
-
-impl Drop for FlowGuard<'_> {
-    fn drop(&mut self) {
-        with_auth(self.auth, |a| a.cancel(self.id));
-        self.notify.notify_waiters();
-    }
-}
-
-struct Done {
-    status: u16,
-    body_len: usize,
+/// The transport: one HTTP/1 exchange per request over hyper, and tokio's timer. It keeps a
+/// line per exchange for the output.
+#[derive(Default)]
+struct Hyper {
     steps: Vec<String>,
 }
 
-/// Drives one request's flow to its end.
-async fn fetch(auth: &Shared, notify: &Notify, url: &str) -> Result<Done, BoxError> {
-    let id = with_auth(auth, |a| a.start(Request::get(url), Instant::now()))?;
-    let _guard = FlowGuard { auth, notify, id };
-    let mut steps = Vec::new();
-    let mut last: Option<(u16, usize)> = None;
-    loop {
-        // Register for a wake-up BEFORE polling. `notify_waiters` wakes only futures that
-        // already exist, so a future made after `poll` said `Wait` could miss a fetch that
-        // completes in between and sleep forever. A `Notified` receives `notify_waiters` from
-        // the moment it is created; `enable` also makes it take a `notify_one` permit, should
-        // anyone ever use one.
-        let mut notified = pin!(notify.notified());
-        notified.as_mut().enable();
+impl AsyncTransport for Hyper {
+    type Response = hyper::Response<Bytes>;
+    type Error = BoxError;
 
-        let action = with_auth(auth, |a| a.poll(id));
-        match action {
-            Action::Send(send) => {
-                let target = send.url();
-                let mut headers = HeaderMap::new();
-                send.apply_to(&mut headers);
-                let label = auth_label(send.authorization().map(|a| a.scheme()));
-                let answer = exchange(send.method(), target, headers, None, SEND_BODY_LIMIT + 1)
-                    .await
-                    .and_then(|(head, body)| {
-                        if body.len() > SEND_BODY_LIMIT {
-                            Err(format!("body larger than {SEND_BODY_LIMIT} bytes").into())
-                        } else {
-                            Ok((head, body))
-                        }
-                    });
-                match answer {
-                    Ok((head, body)) => {
-                        steps.push(format!("send auth={label} < {}", head.status.as_u16()));
-                        let status = head.status.as_u16();
-                        let response = Response::from(&head).body(&body);
-                        with_auth(auth, |a| a.handle_response(id, response, Instant::now()))?;
-                        last = Some((status, body.len()));
-                    }
-                    Err(e) => {
-                        steps.push(format!("send auth={label} failed: {e}"));
-                        with_auth(auth, |a| a.handle_send_failed(id, Instant::now()))?;
-                        // The flow may have held a token fetch that others wait for.
-                        notify.notify_waiters();
-                    }
-                }
-            }
-            Action::Fetch(req) => {
-                let mut headers = HeaderMap::new();
-                if let Some(a) = req.authorization() {
-                    headers.insert(header::AUTHORIZATION, a.to_header_value());
-                }
-                if let Some(ct) = req.content_type() {
-                    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-                }
-                let body = req.body().map(Bytes::copy_from_slice);
-                let limit = with_auth(auth, |a| a.config().current_token_limits().body_bytes());
-                let label = auth_label(req.authorization().map(|a| a.scheme()));
-                match exchange(req.method(), req.url(), headers, body, limit + 1).await {
-                    Ok((head, body)) => {
-                        steps.push(format!(
-                            "fetch token auth={label} < {}",
-                            head.status.as_u16()
-                        ));
-                        let response = Response::from(&head).body(&body);
-                        with_auth(auth, |a| {
-                            a.handle_fetch_response(id, response, Instant::now())
-                        })?;
-                    }
-                    Err(e) => {
-                        steps.push(format!("fetch token failed: {e}"));
-                        with_auth(auth, |a| a.handle_send_failed(id, Instant::now()))?;
-                    }
-                }
-                // Success or failure, the flows waiting for this fetch can move on now.
-                notify.notify_waiters();
-            }
-            Action::Wait => {
-                steps.push("wait".into());
-                // Woken by whichever flow reports the fetch's end. The timeout is only a
-                // safety net: polling is cheap and always correct, so a missed wake-up would
-                // cost a second, never a hang.
-                let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
-            }
-            Action::Done => {
-                steps.push("done".into());
-                let (status, body_len) = last.ok_or("done before any response")?;
-                return Ok(Done {
-                    status,
-                    body_len,
-                    steps,
-                });
-            }
-            Action::Failed(e) => return Err(e.into()),
-            other => return Err(format!("unsupported action {other:?}").into()),
-        }
+    async fn exchange(&mut self, x: Exchange<'_>) -> Result<hyper::Response<Bytes>, BoxError> {
+        let mut headers = HeaderMap::new();
+        x.apply_to(&mut headers);
+        let what = if x.is_token_request() {
+            "fetch token"
+        } else {
+            "send"
+        };
+        let auth = match x.authorization().map(|a| a.scheme()) {
+            None => "none",
+            Some(AuthScheme::Basic) => "basic",
+            Some(AuthScheme::Bearer) => "bearer",
+            Some(_) => "other",
+        };
+        let body = x.body().map(Bytes::copy_from_slice).unwrap_or_default();
+        // What the machine needs of the body, or this demo's cap for the caller's answer.
+        let limit = |status: u16| x.read_limit(status).unwrap_or(64 * 1024);
+        let result = exchange(x.method().as_str(), x.url(), headers, body, limit).await;
+        let outcome = match &result {
+            Ok(r) => r.status().as_u16().to_string(),
+            Err(e) => format!("failed: {e}"),
+        };
+        self.steps.push(format!("{what} auth={auth} < {outcome}"));
+        result
+    }
+
+    async fn sleep(&mut self, duration: Duration) {
+        tokio::time::sleep(duration).await;
     }
 }
-
-fn auth_label(scheme: Option<AuthScheme>) -> &'static str {
-    match scheme {
-        None => "none",
-        Some(AuthScheme::Basic) => "basic",
-        Some(AuthScheme::Bearer) => "bearer",
-        Some(_) => "other",
-    }
-}
-
-/// The most of a registry's answer this demo reads: its blobs are a few bytes.
-const SEND_BODY_LIMIT: usize = 64 * 1024;
 
 /// One HTTP/1 exchange on a fresh connection (plain http only): sends the request, keeps at
-/// most `limit` bytes of the response body.
+/// most `limit(status)` bytes of the response body.
 async fn exchange(
-    method: Method,
+    method: &str,
     url: &str,
     headers: HeaderMap,
-    body: Option<Bytes>,
-    limit: usize,
-) -> Result<(hyper::http::response::Parts, Bytes), BoxError> {
+    body: Bytes,
+    limit: impl Fn(u16) -> usize,
+) -> Result<hyper::Response<Bytes>, BoxError> {
     let uri: hyper::Uri = url.parse()?;
     if uri.scheme_str() != Some("http") {
         return Err(format!("this example speaks plain http only: {url}").into());
@@ -275,18 +172,18 @@ async fn exchange(
         // exchange, since the sender is dropped afterwards.
         tokio::spawn(connection);
         let mut request = hyper::Request::builder()
-            .method(method.as_str())
+            .method(method)
             .uri(path)
-            .body(Full::new(body.unwrap_or_default()))?;
+            .body(Full::new(body))?;
         *request.headers_mut() = headers;
         request
             .headers_mut()
             .insert(header::HOST, HeaderValue::from_str(authority.as_str())?);
         let response = sender.send_request(request).await?;
         let (head, mut body) = response.into_parts();
-        // Keep at most `limit` bytes and stop reading there: the machine, handed a body at its
-        // cap, answers with its own "body too large" error, which says more than a transport
-        // failure would.
+        // Keep at most `limit` bytes and stop reading there: the machine, handed a token body
+        // at its cap, answers with its own "body too large" error.
+        let limit = limit(head.status.as_u16());
         let mut kept = Vec::new();
         while kept.len() < limit {
             let Some(frame) = body.frame().await else {
@@ -297,7 +194,7 @@ async fn exchange(
                 kept.extend_from_slice(&data[..data.len().min(room)]);
             }
         }
-        Ok::<_, BoxError>((head, Bytes::from(kept)))
+        Ok::<_, BoxError>(hyper::Response::from_parts(head, Bytes::from(kept)))
     };
     tokio::time::timeout(Duration::from_secs(10), work).await?
 }

@@ -205,7 +205,7 @@ fn run_flow(
                     return false;
                 }
             }
-            Action::Fetch(fetch) => {
+            Action::FetchToken(fetch) => {
                 print_fetch(&fetch);
                 let Some(reply) = script.pop_front() else {
                     println!("= the script has no response left");
@@ -217,7 +217,7 @@ fn run_flow(
                 let response = Response::new(reply.status)
                     .headers(&headers)
                     .body(&reply.body);
-                if let Err(e) = auth.handle_fetch_response(id, response, now) {
+                if let Err(e) = auth.handle_token_response(id, response, now) {
                     println!("= driver error: {e}");
                     return false;
                 }

@@ -48,10 +48,13 @@
 //!   bearer` then `< STATUS`, for the URLs and the machine's token requests alike. Only the
 //!   scheme of `Authorization` is shown, never its value.
 //!
-//! Exit status: 0 when every argument answered 2xx, 1 otherwise (a failure prints
-//! `error: <url-or-reference>: <why>` on standard error and the next argument is tried; a
-//! failed credential helper prints a `warning:` line and its registry is tried anonymously),
-//! 2 on a usage error.
+//! Exit status: 0 when every argument answered 2xx, 1 otherwise, 2 on a usage error. Whatever
+//! keeps an argument from a 2xx prints one line on standard error and the next argument is
+//! tried: `error: <url-or-reference>: <why>` when the machine or the network failed, and
+//! `error: <url-or-reference>: <url> answered <status>: <the registry's message>` when the
+//! registry's final answer is a 4xx or 5xx (its `<status> <bytes>` line still goes to
+//! standard output; the message is scrubbed of every secret the machine holds). A failed
+//! credential helper prints a `warning:` line and its registry is tried anonymously.
 //!
 //! ```text
 //! $ echo "$PASSWORD" | cargo run --example fetch -- --user alice --password-stdin --trace \
@@ -65,22 +68,25 @@
 //! 200 1017 registry.example.com/team/app:1.0
 //! ```
 //!
-//! Redirects are followed by the machine, not by `ureq` (its agent follows none), so that the
-//! machine decides which `Authorization` each hop may carry.
+//! The driving loop is [`drive::run`]'s; this file is the command line, the Docker config and
+//! the transport (one ureq exchange). Redirects are followed by the machine, not by `ureq`
+//! (its agent follows none), so that the machine decides which `Authorization` each hop may
+//! carry.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufRead, Read, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use registry_auth::cred_helper::Resolution;
+use registry_auth::drive::{self, AsResponse, Exchange, Transport};
 use registry_auth::host::{self, HelperRunner};
-use registry_auth::reference::{self, Reference};
+use registry_auth::reference::Reference;
 use registry_auth::{
-    Action, Authenticator, Config, CredentialResolver, Credentials, DockerConfig, Error, FlowId,
-    Method, Request, Response, Scope, Secret, SendRequest, TokenRequest,
+    Authenticator, Config, CredentialResolver, Credentials, DockerConfig, HeaderList, Method,
+    Request, Response, Scope, Secret,
 };
 use ureq::http::{self, header, HeaderMap, HeaderName, HeaderValue};
 
@@ -97,8 +103,6 @@ else from $REGISTRY_AUTH_FILE alone when set, or else from \
 $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json and \
 $DOCKER_CONFIG/config.json (or ~/.docker/config.json), asked in that order.";
 
-/// A 401 or 403 body is only read for the registry's error message.
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// A final response's body is read whole for its byte count, up to this bound.
 const FINAL_BODY_LIMIT: usize = 64 * 1024 * 1024;
 /// Long enough for a helper that unlocks a keychain or calls a cloud API, short enough that a
@@ -148,6 +152,17 @@ fn main() -> ExitCode {
                 if let Err(e) = print_result(&reply, &target.given, options.print_body) {
                     eprintln!("error: writing the output: {e}");
                     return ExitCode::FAILURE;
+                }
+                if reply.status >= 400 {
+                    // The registry's own words, scrubbed of every secret the machine holds.
+                    let said = auth.read_error_body(&reply.body);
+                    let said = if said.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {said}")
+                    };
+                    let (given, status, url) = (&target.given, reply.status, &reply.url);
+                    eprintln!("error: {given}: {url} answered {status}{said}");
                 }
             }
             Err(why) => {
@@ -243,7 +258,7 @@ impl Target {
             "https"
         };
         Ok(Target {
-            url: reference.manifest_url(scheme),
+            url: manifest_url(&reference, scheme),
             config_name: reference.registry().to_owned(),
             repository: Some(reference.repository().to_owned()),
             given: arg,
@@ -522,7 +537,7 @@ fn origin(url: &str) -> (&str, &str) {
     (scheme, rest.get(..end).unwrap_or(rest))
 }
 
-// ---- the driver loop ----------------------------------------------------------------------
+// ---- the driver ---------------------------------------------------------------------------
 
 /// Sends one URL through the machine until it is done: its last response, or why it failed.
 fn fetch(
@@ -533,168 +548,60 @@ fn fetch(
 ) -> Result<Exchanged, String> {
     let mut headers = o.headers.clone();
     if url.contains("/manifests/") && !headers.contains_key(header::ACCEPT) {
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static(reference::MANIFEST_ACCEPT),
-        );
+        headers.insert(header::ACCEPT, HeaderValue::from_static(MANIFEST_ACCEPT));
     }
-    let caller_authorized = headers.contains_key(header::AUTHORIZATION);
     let request = Request::new(o.method, url)
         .scopes(&o.scopes)
-        .caller_authorized(caller_authorized);
-    let id = auth
-        .start(request, Instant::now())
-        .map_err(|e| e.to_string())?;
-    let mut flow = Flow {
+        .caller_authorized(headers.contains_key(header::AUTHORIZATION));
+    let mut transport = Ureq {
         agent,
         trace: o.trace,
-        id,
-        url,
         headers,
-        caller_authorized,
-        last: None,
-        transport_error: None,
     };
-    loop {
-        match auth.poll(id) {
-            Action::Send(send) => flow.send(auth, &send)?,
-            Action::Fetch(token_request) => flow.fetch_token(auth, &token_request)?,
-            Action::Done => {
-                let last = flow
-                    .last
-                    .ok_or("the machine finished before any response")?;
-                if !last.complete {
-                    return Err(format!(
-                        "{} response body is larger than {} bytes",
-                        last.status,
-                        body_limit(last.status)
-                    ));
-                }
-                return Ok(last);
-            }
-            Action::Failed(e) => {
-                return Err(match (e, flow.transport_error) {
-                    // The transport's own words say more than "sending the request failed".
-                    (Error::SendFailed, Some(transport)) => transport,
-                    (e, _) => e.to_string(),
-                });
-            }
-            // One flow at a time: no other flow can be fetching a token this one waits for.
-            Action::Wait => {
-                auth.cancel(id);
-                return Err("the machine waits for a token fetch no flow is making".into());
-            }
-            other => {
-                auth.cancel(id);
-                return Err(format!("unsupported action {other:?}"));
-            }
-        }
+    let last = drive::run(auth, request, &mut transport).map_err(|e| e.to_string())?;
+    if !last.complete {
+        let limit = FINAL_BODY_LIMIT;
+        return Err(format!(
+            "{} response body is larger than {limit} bytes",
+            last.status
+        ));
     }
+    Ok(last)
 }
 
-/// How much of a response to the caller's request is read: all of an answer (up to a sane
-/// cap), and only as much of a challenge, refusal or redirect as an error message can quote.
-fn body_limit(status: u16) -> usize {
-    match status {
-        401 | 403 | 300..=399 => ERROR_BODY_LIMIT,
-        _ => FINAL_BODY_LIMIT,
-    }
-}
-
-/// What the driver keeps for one URL's flow between actions.
-struct Flow<'a> {
+/// The transport: one ureq exchange per request, the caller's headers (`--header`, the
+/// manifest `Accept`) on its own request and nothing of them on token requests.
+struct Ureq<'a> {
     agent: &'a ureq::Agent,
     trace: bool,
-    id: FlowId,
-    url: &'a str,
-    /// The caller's headers (`--header`, the manifest `Accept`).
     headers: HeaderMap,
-    caller_authorized: bool,
-    /// The last response to the caller's request: the answer once the machine says `Done`.
-    last: Option<Exchanged>,
-    /// The transport error behind a send failure.
-    transport_error: Option<String>,
 }
 
-impl Flow<'_> {
-    /// Carries out [`Action::Send`]: the caller's request, with the `Authorization` the
-    /// machine chose.
-    fn send(&mut self, auth: &mut Authenticator, send: &SendRequest) -> Result<(), String> {
-        let target = send.url();
-        let mut headers = self.headers.clone();
-        if !self.caller_authorized || origin(target) != origin(self.url) {
-            // Sets the machine's Authorization or removes any, including the caller's own
-            // once a redirect leaves the origin it was meant for.
-            send.apply_to(&mut headers);
-        }
-        let body = request_body(send.method());
-        let result = exchange(
+impl Transport for Ureq<'_> {
+    type Response = Exchanged;
+    type Error = String;
+
+    fn exchange(&mut self, x: Exchange<'_>) -> Result<Exchanged, String> {
+        let (mut headers, body) = match x.is_token_request() {
+            true => (HeaderMap::new(), x.body()),
+            false => (self.headers.clone(), request_body(x.method())),
+        };
+        x.apply_to(&mut headers);
+        let limit = |status| x.read_limit(status).unwrap_or(FINAL_BODY_LIMIT);
+        exchange(
             self.agent,
             self.trace,
-            send.method(),
-            target,
+            x.method(),
+            x.url(),
             headers,
             body,
-            body_limit,
-        );
-        match result {
-            Ok(r) => {
-                // The body of a 401/403 lets errors quote the registry's message.
-                let body = match r.status {
-                    401 | 403 => r.body.as_slice(),
-                    _ => &[],
-                };
-                let response = Response::from(&r.head).body(body);
-                report(auth.handle_response(self.id, response, Instant::now()))?;
-                self.last = Some(r);
-            }
-            Err(e) => {
-                self.transport_error = Some(e);
-                report(auth.handle_send_failed(self.id, Instant::now()))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Carries out [`Action::Fetch`]: the machine's own token request.
-    fn fetch_token(&mut self, auth: &mut Authenticator, req: &TokenRequest) -> Result<(), String> {
-        let mut headers = HeaderMap::new();
-        if let Some(a) = req.authorization() {
-            headers.insert(header::AUTHORIZATION, a.to_header_value());
-        }
-        if let Some(ct) = req.content_type() {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-        }
-        // One byte past the bound lets the machine tell a body that is too long.
-        let limit = auth.config().current_token_limits().body_bytes() + 1;
-        let result = exchange(
-            self.agent,
-            self.trace,
-            req.method(),
-            req.url(),
-            headers,
-            req.body(),
-            |_| limit,
-        );
-        match result {
-            Ok(r) => {
-                let response = Response::from(&r.head).body(&r.body);
-                report(auth.handle_fetch_response(self.id, response, Instant::now()))
-            }
-            Err(e) => {
-                self.transport_error = Some(e);
-                report(auth.handle_send_failed(self.id, Instant::now()))
-            }
-        }
+            limit,
+        )
     }
 }
 
-fn report(r: Result<(), registry_auth::UsageError>) -> Result<(), String> {
-    r.map_err(|e| format!("driver error: {e}"))
-}
-
-/// The caller's request body. Fetches send none; `POST` and `PUT` send an empty one until a
-/// body option (a file, standard input) supplies it here.
+/// The caller's request body. `POST` and `PUT` send an empty one until a body option (a file,
+/// standard input) supplies it here; it is sent again on every send of the flow.
 fn request_body(method: Method) -> Option<&'static [u8]> {
     match method {
         Method::Post | Method::Put | Method::Patch => Some(&[]),
@@ -731,11 +638,19 @@ fn new_agent() -> ureq::Agent {
 
 /// A response head and the first bytes of its body.
 struct Exchanged {
+    /// The URL the request went to (a redirect's target, for the answer after one).
+    url: String,
     head: http::response::Parts,
     status: u16,
     body: Vec<u8>,
     /// Whether the body ended within the limit.
     complete: bool,
+}
+
+impl AsResponse for Exchanged {
+    fn as_response(&self) -> Response<'_, impl HeaderList<'_>> {
+        Response::from(&self.head).body(&self.body)
+    }
 }
 
 /// Performs one HTTP exchange: sends `method url` with `headers` (and `body`, if any), reads
@@ -766,6 +681,7 @@ fn exchange(
         let complete = bytes.len() <= cap;
         bytes.truncate(cap);
         Ok(Exchanged {
+            url: url.to_owned(),
             head,
             status,
             body: bytes,
@@ -820,3 +736,22 @@ fn auth_label(headers: &HeaderMap) -> &'static str {
         "other"
     }
 }
+
+/// `<scheme>://<api host>/v2/<repository>/manifests/<digest or tag>`: where a client fetches
+/// the manifest of a reference.
+fn manifest_url(r: &Reference, scheme: &str) -> String {
+    format!(
+        "{scheme}://{}/v2/{}/manifests/{}",
+        r.api_host(),
+        r.repository(),
+        r.manifest_reference()
+    )
+}
+
+/// The `Accept` of a manifest request that takes every manifest and index format in use (OCI
+/// image manifests and indexes, Docker schema 2 manifests and lists): a registry answers with
+/// the first format it holds that the client accepts.
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.docker.distribution.manifest.list.v2+json";

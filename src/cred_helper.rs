@@ -42,6 +42,7 @@ use crate::credentials::Credentials;
 use crate::docker_config::{DockerConfig, Keyed, Lookup};
 use crate::registry_name::{credential_key, normalise};
 use crate::secret::{Secret, WipedJson};
+use crate::server_text::{clip_to, normalise as normalise_text};
 
 /// The most bytes of standard output a helper's answer may have. A real answer is a user name
 /// and a token of a few kilobytes; a driver should stop keeping output after this many bytes
@@ -211,15 +212,10 @@ fn first_line(bytes: &[u8]) -> String {
         Some(end) => trimmed.get(..end).unwrap_or(trimmed),
         None => trimmed,
     };
-    let text = String::from_utf8_lossy(line);
-    let mut clean = text.chars().filter(|c| !c.is_control());
-    let mut shown: String = clean.by_ref().take(MESSAGE_ECHO).collect();
-    let shown_trimmed_len = shown.trim_end().len();
-    shown.truncate(shown_trimmed_len);
-    if clean.next().is_some() {
-        shown.push_str("...");
-    }
-    shown
+    clip_to(
+        &normalise_text(&String::from_utf8_lossy(line)),
+        MESSAGE_ECHO,
+    )
 }
 
 /// Reads a helper's JSON answer.

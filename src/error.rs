@@ -117,10 +117,16 @@ pub enum Error {
         /// The schemes offered.
         offered: Vec<String>,
     },
-    /// The registry wants credentials and none are configured for it.
+    /// The registry wants credentials and none are configured for it: it answered with a
+    /// Basic challenge, or refused the anonymous token for lack of scope
+    /// (`insufficient_scope`), as registries answer an anonymous pull of a private (or
+    /// missing) repository.
+    #[non_exhaustive]
     CredentialsRequired {
         /// The registry (`host[:port]`).
         registry: String,
+        /// The scope the anonymous token was refused for, when that is what happened.
+        scope: Option<String>,
     },
     /// Credentials were refused, by the token endpoint or by the registry itself (Basic).
     CredentialsRejected {
@@ -169,6 +175,12 @@ pub enum Error {
     LimitExceeded(LimitKind),
     /// The driver reported that sending a request failed.
     SendFailed,
+    /// The request's method is an extension method (not one of RFC 9110's, nor `PATCH`),
+    /// which registries do not use; see [`Method`](crate::Method).
+    UnsupportedMethod {
+        /// The method's name, as the caller gave it.
+        method: String,
+    },
     /// The flow handle is not (or no longer) known; flows end when `Done` or `Failed` is polled.
     UnknownFlow,
     /// The machine reached a state its invariants rule out: a bug in this crate (please
@@ -216,8 +228,12 @@ impl fmt::Display for Error {
                     offered.join(", ")
                 )
             }
-            Error::CredentialsRequired { registry } => {
-                write!(f, "{registry} requires credentials and none are configured")
+            Error::CredentialsRequired { registry, scope } => {
+                write!(f, "no credentials configured for {registry}")?;
+                match scope {
+                    Some(scope) => write!(f, "; anonymous access to {scope:?} refused"),
+                    None => Ok(()),
+                }
             }
             Error::CredentialsRejected { by, status, body } => {
                 write!(f, "credentials rejected by {by}: ")?;
@@ -251,6 +267,12 @@ impl fmt::Display for Error {
                 LimitKind::Actions => "flow exceeded its action bound",
             }),
             Error::SendFailed => f.write_str("sending the request failed"),
+            Error::UnsupportedMethod { method } => {
+                write!(
+                    f,
+                    "unsupported http method {method:?}: not a standard method"
+                )
+            }
             Error::UnknownFlow => f.write_str("unknown flow"),
             Error::Internal(what) => write!(f, "internal error (a bug, please report): {what}"),
         }
@@ -301,7 +323,10 @@ impl Error {
                     out.push(reason);
                 }
             }
-            Error::InsufficientScope { scope, .. } => out.push(scope),
+            Error::InsufficientScope { scope, .. }
+            | Error::CredentialsRequired {
+                scope: Some(scope), ..
+            } => out.push(scope),
             Error::Policy(
                 PolicyError::RealmScheme { realm }
                 | PolicyError::InsecureRealm { realm }

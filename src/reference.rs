@@ -39,16 +39,12 @@
 //! assert_eq!(r.repository(), "library/alpine");
 //! assert_eq!(r.tag(), Some("latest"));
 //! assert_eq!(r.to_string(), "docker.io/library/alpine:latest");
-//! assert_eq!(
-//!     r.manifest_url("https"),
-//!     "https://registry-1.docker.io/v2/library/alpine/manifests/latest"
-//! );
+//! assert_eq!(r.manifest_reference(), "latest");
 //! assert_eq!(r.pull_scope().to_string(), "repository:library/alpine:pull");
 //!
 //! // Not all lowercase, so a registry host, not a Docker Hub namespace.
 //! let r: Reference = "Team/app".parse()?;
 //! assert_eq!((r.registry(), r.repository()), ("Team", "app"));
-//! assert_eq!(r.manifest_url("https"), "https://Team/v2/app/manifests/latest");
 //! # Ok::<(), registry_auth::reference::ReferenceError>(())
 //! ```
 
@@ -59,6 +55,7 @@ use core::str::FromStr;
 
 use crate::registry_name::{is_docker_hub, DOCKER_HUB, DOCKER_HUB_API};
 use crate::scope::Scope;
+use crate::server_text::clip_to;
 
 /// The longest input an error message repeats; longer inputs are cut with `...`.
 const ERROR_ECHO: usize = 120;
@@ -71,17 +68,6 @@ pub const TAG_MAX_LEN: usize = 128;
 
 /// Single-component Hub repositories live under this namespace.
 const OFFICIAL_PREFIX: &str = "library/";
-
-/// The `Accept` value for a manifest request that takes every manifest and index format in use:
-/// OCI image manifests and indexes, and Docker schema 2 manifests and manifest lists.
-///
-/// Registries answer with the first format they hold that the client accepts; a client that
-/// leaves one out receives a 404 or a converted (digest-changing) manifest for images stored
-/// in that format.
-pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
-application/vnd.oci.image.index.v1+json, \
-application/vnd.docker.distribution.manifest.v2+json, \
-application/vnd.docker.distribution.manifest.list.v2+json";
 
 /// An image reference that does not follow the grammar, with the offending input.
 ///
@@ -135,11 +121,10 @@ pub enum ReferenceErrorKind {
 
 impl ReferenceError {
     fn new(input: &str, kind: ReferenceErrorKind) -> Self {
-        let mut shown: String = input.chars().take(ERROR_ECHO).collect();
-        if shown.len() < input.len() {
-            shown.push_str("...");
+        ReferenceError {
+            input: clip_to(input, ERROR_ECHO),
+            kind,
         }
-        ReferenceError { input: shown, kind }
     }
 
     /// What is wrong.
@@ -194,10 +179,7 @@ impl core::error::Error for ReferenceError {}
 /// assert_eq!(r.api_host(), "r.example.com:5000");
 /// assert_eq!((r.tag(), r.digest()), (Some("v1"), Some(digest)));
 /// // The digest is what gets fetched: it pins the content, the tag is informational.
-/// assert_eq!(
-///     r.manifest_url("https"),
-///     format!("https://r.example.com:5000/v2/a/b/manifests/{digest}")
-/// );
+/// assert_eq!(r.manifest_reference(), digest);
 /// assert_eq!(Reference::parse(&r.to_string())?, r);
 /// # Ok::<(), registry_auth::reference::ReferenceError>(())
 /// ```
@@ -317,34 +299,23 @@ impl Reference {
         self.digest.as_deref()
     }
 
-    /// What a manifest request names: the digest when there is one (it pins the content),
-    /// otherwise the tag.
-    fn manifest_reference(&self) -> &str {
-        self.digest
-            .as_deref()
-            .or(self.tag.as_deref())
-            .unwrap_or("latest")
-    }
-
-    /// `<scheme>://<api host>/v2/<repository>/manifests/<digest or tag>`.
-    ///
-    /// Send it with [`MANIFEST_ACCEPT`] as `Accept`. Every part is from the reference
-    /// grammar, which holds no character a URL path would need to escape.
+    /// What a manifest request names (`/v2/<repository>/manifests/<this>`): the digest when
+    /// there is one (it pins the content), otherwise the tag. Every part of a reference is from
+    /// its grammar, which holds no character a URL path would need to escape.
     ///
     /// ```
     /// use registry_auth::reference::Reference;
     ///
     /// let r = Reference::parse("localhost:5000/team/app:1.0")?;
-    /// assert_eq!(r.manifest_url("http"), "http://localhost:5000/v2/team/app/manifests/1.0");
+    /// let url = format!("http://{}/v2/{}/manifests/{}", r.api_host(), r.repository(), r.manifest_reference());
+    /// assert_eq!(url, "http://localhost:5000/v2/team/app/manifests/1.0");
     /// # Ok::<(), registry_auth::reference::ReferenceError>(())
     /// ```
-    pub fn manifest_url(&self, scheme: &str) -> String {
-        format!(
-            "{scheme}://{}/v2/{}/manifests/{}",
-            self.api_host(),
-            self.repository,
-            self.manifest_reference()
-        )
+    pub fn manifest_reference(&self) -> &str {
+        self.digest
+            .as_deref()
+            .or(self.tag.as_deref())
+            .unwrap_or("latest")
     }
 
     /// `repository:<repository>:pull`, the scope needed to read the image.

@@ -20,6 +20,8 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
+
+use crate::server_text::clip_to;
 use core::fmt;
 use core::str::FromStr;
 
@@ -49,11 +51,10 @@ pub enum ScopeErrorKind {
 
 impl ScopeError {
     fn new(input: &str, kind: ScopeErrorKind) -> Self {
-        let mut shown: String = input.chars().take(ERROR_ECHO).collect();
-        if shown.len() < input.len() {
-            shown.push_str("...");
+        ScopeError {
+            input: clip_to(input, ERROR_ECHO),
+            kind,
         }
-        ScopeError { input: shown, kind }
     }
 
     /// What is wrong.
@@ -453,6 +454,11 @@ impl ScopeSet {
             .ok()
             .and_then(|at| self.0.get(at))
             .is_some_and(|s| actions.iter().all(|a| s.actions.contains(a)))
+    }
+
+    /// Empties the set, keeping its buffer.
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
     }
 
     /// Whether the set grants everything `other` asks for.

@@ -81,9 +81,16 @@ pub(crate) fn normalise(s: &str) -> String {
     out
 }
 
-/// Text with no secret to look for: normalised and clipped.
+/// Server text with no secret to look for: normalised and clipped to [`MAX_TEXT`] characters.
 pub(crate) fn clip(s: &str) -> String {
-    Scrubber::default().clean(s)
+    clip_to(&normalise(s), MAX_TEXT)
+}
+
+/// Text clipped to `max` characters, the cut marked with `...`: the one truncation rule for
+/// every piece of text an error echoes (server text after the pipeline's first two steps, or
+/// the caller's own input, which errors quote as it is).
+pub(crate) fn clip_to(s: &str, max: usize) -> String {
+    Scrubber::default().scrub_clip(s, max, false)
 }
 
 /// The secrets to cut out of server text, in every form they may come back in.

@@ -115,7 +115,7 @@ fn an_origin_in_use_by_a_flow_is_never_forgotten() {
         round_trip(&mut auth, &format!("o{i}.example.com"), 0);
     }
     assert!(auth.known_registries() <= 2);
-    let Action::Fetch(req) = auth.poll(id) else {
+    let Action::FetchToken(req) = auth.poll(id) else {
         panic!("the busy flow still fetches")
     };
     assert!(req

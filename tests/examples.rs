@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use registry_auth::reference::MANIFEST_ACCEPT;
 use registry_auth::Authorization;
 
 // ---- running examples ---------------------------------------------------------------------
@@ -717,7 +716,16 @@ fn fetch_takes_credentials_from_a_docker_config_for_an_image_reference() {
     // A loopback registry with --insecure is reached over plain http, at the manifest path,
     // accepting every manifest type.
     assert_eq!(seen[0].target, "/v2/alice/app/manifests/1.0");
-    assert_eq!(seen[0].header("accept"), Some(MANIFEST_ACCEPT));
+    // Every manifest and index format in use, OCI and Docker.
+    let accept = seen[0].header("accept").unwrap_or_default();
+    for media_type in [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ] {
+        assert!(accept.contains(media_type), "{accept}");
+    }
     assert!(seen[0].header("authorization").is_none());
     assert!(
         out.stderr
@@ -1016,4 +1024,42 @@ fn fetch_reports_a_failing_credential_helper_once_and_fetches_anonymously() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn fetch_names_the_status_url_and_scrubbed_message_of_a_final_error_answer() {
+    let dir = TempDir::new("final-error");
+    // A registry that lets the token in, then refuses it for this repository, quoting it.
+    let server = TestServer::start(3, |req, port| {
+        let auth = req.header("authorization");
+        if req.target.starts_with("/token?") {
+            let body = format!(r#"{{"token":"{TOKEN}","expires_in":300}}"#);
+            return (200, vec![], body);
+        }
+        if auth == Some(&format!("Bearer {TOKEN}")) {
+            let body = format!(
+                r#"{{"errors":[{{"code":"DENIED","message":"token {TOKEN} may not read app"}}]}}"#
+            );
+            return (403, vec![], body);
+        }
+        let challenge =
+            format!(r#"Bearer realm="http://127.0.0.1:{port}/token",service="test-registry""#);
+        (
+            401,
+            vec![("WWW-Authenticate", challenge)],
+            UNAUTHORIZED.into(),
+        )
+    });
+    let manifest = server.url("/v2/app/manifests/1");
+    let mut cmd = fetch_example(&dir);
+    cmd.args(["--insecure", &manifest]);
+    let out = run(cmd, "");
+    server.finish();
+    out.assert_code(1);
+    assert!(out.stdout.starts_with("403 "), "{}", out.stdout);
+    assert_eq!(
+        out.stderr,
+        format!("error: {manifest}: {manifest} answered 403: DENIED: token <redacted> may not read app\n")
+    );
+    out.assert_no_secret(&[TOKEN]);
 }

@@ -25,7 +25,7 @@ fn challenged() -> Authenticator {
     let h = [("WWW-Authenticate", CHALLENGE)];
     auth.handle_response(id, Response::new(401).headers(&h), secs(0))
         .unwrap();
-    assert!(matches!(auth.poll(id), Action::Fetch(_)));
+    assert!(matches!(auth.poll(id), Action::FetchToken(_)));
     auth.cancel(id);
     assert_eq!(auth.flows_in_progress(), 0);
     auth
@@ -41,14 +41,14 @@ fn concurrent_flows_share_one_token_fetch() {
     let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
     let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
     let fetch = auth.poll(a);
-    assert!(matches!(fetch, Action::Fetch(_)), "{fetch:?}");
+    assert!(matches!(fetch, Action::FetchToken(_)), "{fetch:?}");
     assert!(matches!(auth.poll(b), Action::Wait));
     assert!(
         matches!(auth.poll(b), Action::Wait),
         "wait repeats until the fetch ends"
     );
     let body = token("shared");
-    auth.handle_fetch_response(a, Response::new(200).body(&body), secs(2))
+    auth.handle_token_response(a, Response::new(200).body(&body), secs(2))
         .unwrap();
     for id in [a, b] {
         match auth.poll(id) {
@@ -67,9 +67,9 @@ fn a_failed_fetch_fails_its_waiters_and_is_not_cached() {
     let mut auth = challenged();
     let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
     let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
-    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
     assert!(matches!(auth.poll(b), Action::Wait));
-    auth.handle_fetch_response(a, Response::new(401), secs(2))
+    auth.handle_token_response(a, Response::new(401), secs(2))
         .unwrap();
     for id in [a, b] {
         match auth.poll(id) {
@@ -80,7 +80,7 @@ fn a_failed_fetch_fails_its_waiters_and_is_not_cached() {
     assert_eq!(auth.cached_tokens(), 0);
     // Nothing was cached: the next flow asks the realm again.
     let c = auth.start(Request::get(URL_A), secs(3)).unwrap();
-    assert!(matches!(auth.poll(c), Action::Fetch(_)));
+    assert!(matches!(auth.poll(c), Action::FetchToken(_)));
 }
 
 #[test]
@@ -88,12 +88,12 @@ fn a_lost_fetch_lets_a_waiter_fetch_instead() {
     let mut auth = challenged();
     let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
     let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
-    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
     assert!(matches!(auth.poll(b), Action::Wait));
     auth.handle_send_failed(a, secs(2)).unwrap();
     assert!(matches!(auth.poll(a), Action::Failed(Error::SendFailed)));
     assert!(
-        matches!(auth.poll(b), Action::Fetch(_)),
+        matches!(auth.poll(b), Action::FetchToken(_)),
         "the waiter leads now"
     );
 
@@ -101,7 +101,7 @@ fn a_lost_fetch_lets_a_waiter_fetch_instead() {
     assert!(matches!(auth.poll(c), Action::Wait));
     auth.cancel(b);
     assert!(
-        matches!(auth.poll(c), Action::Fetch(_)),
+        matches!(auth.poll(c), Action::FetchToken(_)),
         "cancel releases the fetch too"
     );
 }
@@ -113,8 +113,8 @@ fn flows_needing_more_scope_do_not_wait_on_a_narrower_fetch() {
     let push = auth
         .start(Request::new(registry_auth::Method::Put, URL_A), secs(1))
         .unwrap();
-    assert!(matches!(auth.poll(a), Action::Fetch(_)));
-    assert!(matches!(auth.poll(push), Action::Fetch(_)));
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
+    assert!(matches!(auth.poll(push), Action::FetchToken(_)));
 }
 
 #[test]
@@ -126,14 +126,14 @@ fn misuse_is_a_usage_error_and_leaves_the_flow_intact() {
         Err(UsageError::UnexpectedResponse),
         "nothing was sent yet"
     );
-    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
     assert_eq!(
         auth.handle_response(a, Response::new(200), secs(1)),
         Err(UsageError::UnexpectedResponse),
         "the flow asked for a fetch, not a send"
     );
     // Polling twice gives the same action.
-    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
     auth.cancel(a);
     assert_eq!(
         auth.handle_send_failed(a, secs(1)),
@@ -199,7 +199,7 @@ fn secrets_never_print_in_actions_errors_or_debug() {
     assert!(shown.contains("redacted"), "{shown}");
     // The realm echoes the password in its error: the message scrubs it.
     let body = br#"{"error":"invalid_grant","error_description":"password pa55word is wrong"}"#;
-    auth.handle_fetch_response(id, Response::new(400).body(body), secs(0))
+    auth.handle_token_response(id, Response::new(400).body(body), secs(0))
         .unwrap();
     // POST refused with 400: falls back to GET with Basic.
     let get = auth.poll(id);
@@ -207,7 +207,7 @@ fn secrets_never_print_in_actions_errors_or_debug() {
         !format!("{get:?}").contains("YWxpY2U6cGE1NXdvcmQ"),
         "{get:?}"
     );
-    auth.handle_fetch_response(id, Response::new(403).body(body), secs(0))
+    auth.handle_token_response(id, Response::new(403).body(body), secs(0))
         .unwrap();
     let failed = auth.poll(id);
     let Action::Failed(e) = &failed else {
@@ -238,7 +238,7 @@ fn http_types_drive_the_machine_and_auth_headers_are_sensitive() {
     let mut auth = challenged();
     let req = http::Request::get(URL_A).body(()).unwrap();
     let id = auth.start(&req, std::time::Instant::now()).unwrap();
-    let Action::Fetch(fetch) = auth.poll(id) else {
+    let Action::FetchToken(fetch) = auth.poll(id) else {
         panic!()
     };
     let token_req = fetch.to_http().unwrap();
@@ -246,7 +246,7 @@ fn http_types_drive_the_machine_and_auth_headers_are_sensitive() {
     let resp = http::Response::builder().status(200).body(()).unwrap();
     let body = token("t1");
     let r = registry_auth::Response::from(&resp).body(&body);
-    auth.handle_fetch_response(id, r, std::time::Instant::now())
+    auth.handle_token_response(id, r, std::time::Instant::now())
         .unwrap();
     let Action::Send(send) = auth.poll(id) else {
         panic!()
@@ -315,21 +315,25 @@ fn a_response_is_accepted_only_for_a_request_the_flow_handed_out() {
     let h = [("WWW-Authenticate", CHALLENGE)];
     auth.handle_response(a, Response::new(401).headers(&h), secs(0))
         .unwrap();
-    assert!(matches!(auth.poll(a), Action::Fetch(f) if f.method() == registry_auth::Method::Post));
+    assert!(
+        matches!(auth.poll(a), Action::FetchToken(f) if f.method() == registry_auth::Method::Post)
+    );
     // The POST is refused: the GET fallback is pending but not yet handed out.
-    auth.handle_fetch_response(a, Response::new(405), secs(0))
+    auth.handle_token_response(a, Response::new(405), secs(0))
         .unwrap();
     let token = token("t");
     assert_eq!(
-        auth.handle_fetch_response(a, Response::new(200).body(&token), secs(0)),
+        auth.handle_token_response(a, Response::new(200).body(&token), secs(0)),
         Err(UsageError::UnexpectedResponse)
     );
     assert_eq!(
         auth.handle_send_failed(a, secs(0)),
         Err(UsageError::UnexpectedResponse)
     );
-    assert!(matches!(auth.poll(a), Action::Fetch(f) if f.method() == registry_auth::Method::Get));
-    auth.handle_fetch_response(a, Response::new(200).body(&token), secs(0))
+    assert!(
+        matches!(auth.poll(a), Action::FetchToken(f) if f.method() == registry_auth::Method::Get)
+    );
+    auth.handle_token_response(a, Response::new(200).body(&token), secs(0))
         .unwrap();
     assert!(matches!(auth.poll(a), Action::Send(s) if s.authorization().is_some()));
 }
@@ -345,16 +349,16 @@ fn the_get_fallback_goes_to_the_realm_of_the_post_even_if_the_registry_changed_i
     let bearer = [("WWW-Authenticate", CHALLENGE)];
     auth.handle_response(a, Response::new(401).headers(&bearer), secs(0))
         .unwrap();
-    assert!(matches!(auth.poll(a), Action::Fetch(_)));
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
     // Meanwhile another flow hears a Basic challenge from the same registry.
     let basic = [("WWW-Authenticate", &b"Basic realm=\"registry\""[..])];
     auth.handle_response(b, Response::new(401).headers(&basic), secs(0))
         .unwrap();
     let _ = auth.poll(b);
-    auth.handle_fetch_response(a, Response::new(405), secs(0))
+    auth.handle_token_response(a, Response::new(405), secs(0))
         .unwrap();
     match auth.poll(a) {
-        Action::Fetch(f) => assert!(
+        Action::FetchToken(f) => assert!(
             f.url().starts_with("https://auth.example.com/token?"),
             "{f:?}"
         ),
@@ -371,7 +375,7 @@ fn one_flow(auth: &mut Authenticator, first: &[u8], fetched: &[u8], second: &[u8
     auth.handle_response(id, Response::new(401).headers(&h).body(first), secs(0))
         .unwrap();
     let _ = auth.poll(id);
-    auth.handle_fetch_response(id, Response::new(200).body(fetched), secs(0))
+    auth.handle_token_response(id, Response::new(200).body(fetched), secs(0))
         .unwrap();
     let _ = auth.poll(id);
     auth.handle_response(id, Response::new(401).headers(&h).body(second), secs(0))
@@ -432,7 +436,7 @@ fn a_challenge_description_is_clipped_and_scrubbed() {
     auth.handle_response(id, Response::new(401).headers(&h), secs(0))
         .unwrap();
     let _ = auth.poll(id);
-    auth.handle_fetch_response(id, Response::new(200).body(&token("tok-abc-9")), secs(0))
+    auth.handle_token_response(id, Response::new(200).body(&token("tok-abc-9")), secs(0))
         .unwrap();
     let _ = auth.poll(id);
     let long = "x".repeat(3000);
@@ -494,7 +498,7 @@ fn a_token_fetched_with_credentials_since_removed_is_neither_cached_nor_used() {
     let mut auth = challenged();
     let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
     let b = auth.start(Request::get(URL_B), secs(1)).unwrap();
-    let Action::Fetch(first) = auth.poll(a) else {
+    let Action::FetchToken(first) = auth.poll(a) else {
         panic!("a fetches")
     };
     assert!(first
@@ -508,15 +512,15 @@ fn a_token_fetched_with_credentials_since_removed_is_neither_cached_nor_used() {
     // The waiter does not wait on a fetch made with the old credentials: it fetches anew,
     // anonymously.
     match auth.poll(b) {
-        Action::Fetch(f) => assert!(f.authorization().is_none(), "{f:?}"),
+        Action::FetchToken(f) => assert!(f.authorization().is_none(), "{f:?}"),
         other => panic!("{other:?}"),
     }
     // The old answer arrives: not cached, not sent; flow a waits for b's anonymous fetch.
-    auth.handle_fetch_response(a, Response::new(200).body(&token("alice-private")), secs(2))
+    auth.handle_token_response(a, Response::new(200).body(&token("alice-private")), secs(2))
         .unwrap();
     assert!(matches!(auth.poll(a), Action::Wait));
     assert_eq!(auth.cached_tokens(), 0);
-    auth.handle_fetch_response(b, Response::new(200).body(&token("anon")), secs(2))
+    auth.handle_token_response(b, Response::new(200).body(&token("anon")), secs(2))
         .unwrap();
     for id in [a, b] {
         match auth.poll(id) {
@@ -531,7 +535,7 @@ fn a_token_fetched_with_credentials_since_removed_is_neither_cached_nor_used() {
 fn a_same_origin_redirect_to_another_repository_fetches_its_token_first() {
     let mut auth = challenged();
     let id = auth.start(Request::get(URL_B), secs(1)).unwrap();
-    let Action::Fetch(first) = auth.poll(id) else {
+    let Action::FetchToken(first) = auth.poll(id) else {
         panic!("fetch")
     };
     assert!(
@@ -539,7 +543,7 @@ fn a_same_origin_redirect_to_another_repository_fetches_its_token_first() {
         "{}",
         first.url()
     );
-    auth.handle_fetch_response(id, Response::new(200).body(&token("for-app")), secs(1))
+    auth.handle_token_response(id, Response::new(200).body(&token("for-app")), secs(1))
         .unwrap();
     let Action::Send(s) = auth.poll(id) else {
         panic!("send")
@@ -549,11 +553,11 @@ fn a_same_origin_redirect_to_another_repository_fetches_its_token_first() {
     auth.handle_response(id, Response::new(307).headers(&moved), secs(1))
         .unwrap();
     // The token was asked for team/app only: team/other gets its own before any send.
-    let Action::Fetch(second) = auth.poll(id) else {
+    let Action::FetchToken(second) = auth.poll(id) else {
         panic!("a fetch for the new repository")
     };
     assert!(second.url().contains("team%2Fother"), "{}", second.url());
-    auth.handle_fetch_response(id, Response::new(200).body(&token("for-other")), secs(1))
+    auth.handle_token_response(id, Response::new(200).body(&token("for-other")), secs(1))
         .unwrap();
     match auth.poll(id) {
         Action::Send(s) => {

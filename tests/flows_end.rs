@@ -48,7 +48,7 @@ fn token_response(token: &str) -> Vec<u8> {
 fn a_waiting_flow_takes_over_a_fetch_unanswered_past_the_timeout() {
     let mut auth = warmed(Config::default().fetch_timeout(secs(30)));
     let (a, first) = start(&mut auth, secs(100));
-    assert!(matches!(first, Action::Fetch(_)), "{first:?}");
+    assert!(matches!(first, Action::FetchToken(_)), "{first:?}");
     // Flow A's caller never answers. B needs the same token and waits for A's fetch.
     let (b, second) = start(&mut auth, secs(101));
     assert!(matches!(second, Action::Wait), "{second:?}");
@@ -69,7 +69,7 @@ fn a_waiting_flow_takes_over_a_fetch_unanswered_past_the_timeout() {
     );
     // A's late answer is still accepted: A goes on with the token it fetched.
     let late = token_response("late");
-    auth.handle_fetch_response(a, Response::new(200).body(&late), secs(140))
+    auth.handle_token_response(a, Response::new(200).body(&late), secs(140))
         .unwrap();
     let Action::Send(send) = auth.poll(a) else {
         panic!("A sends after its late answer")
@@ -90,14 +90,14 @@ fn a_flow_abandoned_mid_fetch_does_not_block_later_flows_for_good() {
     // answered nor cancelled. A caller running one flow at a time must not wait forever.
     let mut auth = warmed(Config::default());
     let (_leaked, first) = start(&mut auth, secs(100));
-    assert!(matches!(first, Action::Fetch(_)));
+    assert!(matches!(first, Action::FetchToken(_)));
     // Within the timeout, a new flow waits (its fetch may still be answered)...
     let (c, waiting) = start(&mut auth, secs(110));
     assert!(matches!(waiting, Action::Wait));
     auth.cancel(c);
     // ... past it (default 60 s), a new flow fetches its own token at once.
     let (d, action) = start(&mut auth, secs(3600));
-    let Action::Fetch(req) = action else {
+    let Action::FetchToken(req) = action else {
         panic!("expected a fetch, got {action:?}")
     };
     assert_eq!(format!("fetch GET {} auth=none", req.url()), FETCH);
@@ -123,18 +123,18 @@ fn a_late_failure_of_a_lost_fetch_fails_only_its_own_flow() {
     let (b, wait) = start(&mut auth, secs(100));
     assert!(matches!(wait, Action::Wait));
     auth.handle_timeout(secs(106));
-    let Action::Fetch(_) = auth.poll(b) else {
+    let Action::FetchToken(_) = auth.poll(b) else {
         panic!("B takes over")
     };
     // A's realm finally answers with an error: A fails, B's own fetch is untouched.
-    auth.handle_fetch_response(a, Response::new(503), secs(107))
+    auth.handle_token_response(a, Response::new(503), secs(107))
         .unwrap();
     assert!(matches!(auth.poll(a), Action::Failed(_)));
-    let Action::Fetch(_) = auth.poll(b) else {
+    let Action::FetchToken(_) = auth.poll(b) else {
         panic!("B still fetches")
     };
     let token = token_response("bee");
-    auth.handle_fetch_response(b, Response::new(200).body(&token), secs(108))
+    auth.handle_token_response(b, Response::new(200).body(&token), secs(108))
         .unwrap();
     assert!(matches!(auth.poll(b), Action::Send(_)));
 }
@@ -149,7 +149,7 @@ fn deadlines_come_back_in_the_callers_kind_of_clock() {
     let h = [("WWW-Authenticate", CHALLENGE.as_bytes())];
     auth.handle_response(id, Response::new(401).headers(&h), t0)
         .unwrap();
-    assert!(matches!(auth.poll(id), Action::Fetch(_)));
+    assert!(matches!(auth.poll(id), Action::FetchToken(_)));
     let other = auth.start(Request::get(URL), t0).unwrap();
     assert!(matches!(auth.poll(other), Action::Wait));
     assert_eq!(auth.poll_timeout(), Some(Now::Instant(t0 + secs(30))));

@@ -214,20 +214,30 @@ fn authenticated_pull(env: &Env) -> Vec<Row> {
     let row = counts.row("authenticated pull (alice, private repository)", "200");
 
     // The same pull without credentials gets a token with nothing in it, and the registry's
-    // refusal of that fresh token ends the flow (no second token request).
+    // refusal of that fresh token ends the flow (no second token request), with an error
+    // that says what is missing: credentials, not scope.
     let mut anonymous = env.client(Credentials::Anonymous);
     let what = "anonymous pull of a private repository";
     let (e, counts) = pull_refused(env, &mut anonymous, what, "alice/app");
     assert!(
-        matches!(&e, Error::InsufficientScope { scope, .. } if scope == "repository:alice/app:pull"),
+        matches!(&e, Error::CredentialsRequired { registry, scope: Some(scope), .. }
+            if registry == &env.host() && scope == "repository:alice/app:pull"),
         "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "no credentials configured for {}; anonymous access to \"repository:alice/app:pull\" \
+             refused",
+            env.host()
+        )
     );
     assert_eq!((counts.registry.len(), counts.tokens.len()), (2, 1));
     vec![
         row,
         counts.row(
             "anonymous pull of a private repository",
-            "`InsufficientScope` (token granted nothing)",
+            "`CredentialsRequired` (the anonymous token granted nothing)",
         ),
     ]
 }
@@ -690,7 +700,7 @@ fn basic_only(env: &Env) -> Vec<Row> {
         image::pull(&mut anonymous, &base, "alice/app", "v1"),
     );
     assert!(
-        matches!(&e, Error::CredentialsRequired { registry } if registry == &env.host()),
+        matches!(&e, Error::CredentialsRequired { registry, scope: None, .. } if registry == &env.host()),
         "{e:?}"
     );
     let mut wrong = env.client(Credentials::basic("bob", "wrong"));
@@ -950,6 +960,67 @@ fn fetch_cli_refuses_a_plain_http_realm_without_insecure() {
         )
     );
     assert_eq!(env.issuer().hit_count(), before);
+}
+
+/// `examples/custom-stack.rs`, the client a new user writes over `TcpStream` and httparse
+/// with about ten lines of crate glue, against the real registry: alice's private manifest
+/// and blob with her password (one 401, one token request), then a public manifest
+/// anonymously.
+#[test]
+fn custom_stack_example_pulls_from_the_real_registry() {
+    let Some(env) = env::start(Mode::Token) else {
+        return;
+    };
+    let private = Image::new("alice/app");
+    env.seed("alice/app", "v1", &private);
+    let public = Image::new("public/src");
+    env.seed("public/src", "v1", &public);
+    let manifest = format!("{}/v2/alice/app/manifests/v1", env.url());
+    let blob = format!("{}/v2/alice/app/blobs/{}", env.url(), private.layer.digest);
+    let (registry_before, tokens_before) =
+        (env.registry.access_log().len(), env.issuer().hit_count());
+    let run = cli::example(
+        "custom-stack",
+        &["--user", ALICE.0, &manifest, &blob],
+        &format!("{}\n", ALICE.1),
+    );
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "200 {} {manifest}\n200 {} {blob}\n",
+            private.manifest.len(),
+            private.layer.bytes.len()
+        )
+    );
+    let logged = env.registry.access_log().len() - registry_before;
+    let fetched = env.issuer().hit_count() - tokens_before;
+    assert_eq!(
+        (logged, fetched),
+        (3, 1),
+        "one 401, one token, then both with it"
+    );
+    assert!(!run.stderr.contains(ALICE.1) && !run.stdout.contains(ALICE.1));
+
+    let public_manifest = format!("{}/v2/public/src/manifests/v1", env.url());
+    let run = cli::example("custom-stack", &[&public_manifest], "");
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!("200 {} {public_manifest}\n", public.manifest.len())
+    );
+
+    // Without credentials the private repository is refused, and the error says why.
+    let run = cli::example("custom-stack", &[&manifest], "");
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: {manifest}: no credentials configured for {}; anonymous access to",
+            env.host()
+        )),
+        "{}",
+        run.stderr
+    );
 }
 
 // ---- the round-trip table -------------------------------------------------------------------

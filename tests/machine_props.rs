@@ -296,7 +296,7 @@ fn check(action: &Action, start_url: &str, insecure: bool, issued: &Issued) -> b
             }
             true
         }
-        Action::Fetch(f) => {
+        Action::FetchToken(f) => {
             let carries_secret = f.authorization().is_some()
                 || f.body()
                     .is_some_and(|b| String::from_utf8_lossy(b).contains("SECRET"));
@@ -387,7 +387,7 @@ fn drive(
                 }
                 cov.redirects_followed += u32::from(s.is_redirected());
             }
-            Action::Fetch(f) => {
+            Action::FetchToken(f) => {
                 let secret = f.authorization().is_some()
                     || f.body()
                         .is_some_and(|b| String::from_utf8_lossy(b).contains("SECRET"));
@@ -415,11 +415,11 @@ fn drive(
             .body(p.body.as_bytes());
         match action {
             Action::Send(_) => auth.handle_response(id, r, *now).expect("send response"),
-            Action::Fetch(_) => {
+            Action::FetchToken(_) => {
                 if (200..300).contains(&p.status) {
                     issued.record(&p.body, registry.clone());
                 }
-                auth.handle_fetch_response(id, r, *now)
+                auth.handle_token_response(id, r, *now)
                     .expect("fetch response")
             }
             Action::Wait => return counted,
@@ -468,7 +468,7 @@ fn flows_end_within_bound_and_secrets_go_only_where_allowed() {
             |(insecure, stale, password_grant, refresh, creds, requests, peers, steps)| {
                 let config = Config::default()
                     .allow_insecure(insecure)
-                    .stale_on_403_400(stale)
+                    .renew_token_on_403_400(stale)
                     .password_grant(password_grant)
                     .request_refresh_token(refresh)
                     .max_redirects(MAX_REDIRECTS);
@@ -605,11 +605,11 @@ proptest! {
             now += Duration::from_secs(1);
             match action {
                 Action::Send(_) => auth.handle_response(id, r, now).unwrap(),
-                Action::Fetch(_) => {
+                Action::FetchToken(_) => {
                     if (200..300).contains(&p.status) {
                         issued.record(&p.body, origin(url));
                     }
-                    auth.handle_fetch_response(id, r, now).unwrap()
+                    auth.handle_token_response(id, r, now).unwrap()
                 }
                 Action::Wait => {}
                 _ => done[idx] = true,

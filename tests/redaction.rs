@@ -17,6 +17,7 @@ use std::path::Path;
 use base64::Engine as _;
 use registry_auth::cred_helper::{CredentialResolver, Resolution};
 use registry_auth::docker_config::DockerConfig;
+use registry_auth::drive::{DriveError, Exchange, FlowGuard, OwnedResponse};
 use registry_auth::token::{TokenLimits, TokenResponse};
 use registry_auth::{
     Action, Authenticator, Authorization, Config, Credentials, FlowId, Request, Response, Secret,
@@ -42,6 +43,12 @@ const HOLDS_SECRETS: &[&str] = &[
     "Authenticator",
     // A response may be a token endpoint's answer: its body is a token.
     "Response",
+    "OwnedResponse",
+    // The drive helpers: an exchange carries the Authorization value and a token POST form;
+    // a guard holds the authenticator; a drive error holds an `Error`.
+    "Exchange",
+    "FlowGuard",
+    "DriveError",
     // Errors built from input that holds a secret (token bodies, config files, helper output,
     // a realm that echoes the password).
     "Error",
@@ -107,6 +114,13 @@ const NO_SECRETS: &[(&str, &str)] = &[
         "which invariant refused; URLs carry no user information",
     ),
     ("UsageError", "a misuse of the API"),
+    // Traits: what they hold is the implementing type's, formatted where it is ours.
+    ("HeaderList", "a trait over header collections"),
+    ("HeaderPair", "a trait over header pairs"),
+    ("Access", "a trait: access to an authenticator"),
+    ("AsResponse", "a trait: a transport's response type"),
+    ("Transport", "a trait: the caller's HTTP stack"),
+    ("AsyncTransport", "a trait: the caller's HTTP stack"),
     // Server text, scrubbed by the machine before it reaches an `Error` (formatted above).
     (
         "ErrorBody",
@@ -285,8 +299,8 @@ fn to_token_request(auth: &mut Authenticator) -> (FlowId, TokenRequest) {
     auth.handle_response(id, Response::new(401).headers(&headers), at())
         .unwrap();
     match auth.poll(id) {
-        Action::Fetch(req) => {
-            assert_hidden_debug("Action::Fetch", &Action::Fetch(req.clone()));
+        Action::FetchToken(req) => {
+            assert_hidden_debug("Action::FetchToken", &Action::FetchToken(req.clone()));
             (id, req)
         }
         other => panic!("expected a token request, got {other:?}"),
@@ -304,7 +318,7 @@ fn machine_requests_actions_and_state_print_redacted() {
     let body = token_body();
     let response = Response::new(200).body(body.as_bytes());
     assert_hidden_debug("Response (token body)", &response);
-    auth.handle_fetch_response(id, response, at()).unwrap();
+    auth.handle_token_response(id, response, at()).unwrap();
     match auth.poll(id) {
         Action::Send(send) => {
             assert_eq!(
@@ -317,6 +331,27 @@ fn machine_requests_actions_and_state_print_redacted() {
         other => panic!("expected a send, got {other:?}"),
     }
     assert_hidden_debug("Authenticator (credentials and a cached token)", &auth);
+
+    // The drive helpers' types: an exchange for a token request and for a send, an owned
+    // token response, a guard over the authenticator, an error of the drive.
+    let (id, req) = {
+        let mut auth = Authenticator::new(Config::default().password_grant(true));
+        auth.set_credentials("registry.example.com", Credentials::basic(USER, MARKER));
+        to_token_request(&mut auth)
+    };
+    let _ = id;
+    assert_hidden_debug("Exchange (token POST)", &Exchange::token(&req, 10));
+    let owned = OwnedResponse::new(
+        200,
+        vec![("X-Token".into(), MARKER.into())],
+        token_body().into(),
+    );
+    assert_hidden_debug("OwnedResponse (token body)", &owned);
+    let guard = FlowGuard::start(&mut auth, Request::get(URL), at()).unwrap();
+    assert_hidden_debug("FlowGuard", &guard);
+    drop(guard);
+    let e: DriveError<std::io::Error> = DriveError::Transport(std::io::Error::other("refused"));
+    assert_hidden("DriveError", &e);
 
     // OAuth2 POST forms: a password grant and a refresh-token grant.
     let mut auth = Authenticator::new(Config::default().password_grant(true));
@@ -339,7 +374,7 @@ fn a_realm_that_echoes_the_password_gives_an_error_without_it() {
     let (id, _) = to_token_request(&mut auth);
     let body =
         format!(r#"{{"error":"invalid_grant","error_description":"wrong password {MARKER}"}}"#);
-    auth.handle_fetch_response(id, Response::new(401).body(body.as_bytes()), at())
+    auth.handle_token_response(id, Response::new(401).body(body.as_bytes()), at())
         .unwrap();
     match auth.poll(id) {
         Action::Failed(e) => {

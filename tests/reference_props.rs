@@ -311,7 +311,7 @@ proptest! {
         prop_assert_eq!(r.repository(), repository.as_str());
         let shown_tag = tag.as_deref().unwrap_or("latest");
         prop_assert_eq!(
-            r.manifest_url("https"),
+            manifest_url(&r, "https"),
             format!("https://{first}/v2/{repository}/manifests/{shown_tag}")
         );
         prop_assert_eq!(Reference::parse(&r.to_string()), Ok(r));
@@ -356,7 +356,7 @@ proptest! {
     fn reference_parse_is_total_and_accepted_references_round_trip(s in reference_like()) {
         if let Ok(r) = Reference::parse(&s) {
             prop_assert_eq!(Reference::parse(&r.to_string()), Ok(r.clone()));
-            let _ = (r.manifest_url("https"), r.push_scope());
+            let _ = (manifest_url(&r, "https"), r.push_scope());
         }
     }
 
@@ -391,4 +391,15 @@ proptest! {
         let lossy = String::from_utf8_lossy(&b);
         let _ = DockerConfig::parse(lossy.as_bytes());
     }
+}
+
+/// `<scheme>://<api host>/v2/<repository>/manifests/<digest or tag>`: where a client fetches
+/// the manifest of a reference.
+fn manifest_url(r: &Reference, scheme: &str) -> String {
+    format!(
+        "{scheme}://{}/v2/{}/manifests/{}",
+        r.api_host(),
+        r.repository(),
+        r.manifest_reference()
+    )
 }

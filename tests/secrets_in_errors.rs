@@ -271,3 +271,43 @@ fn no_invisible_character_of_unicode_hides_a_secret() {
         );
     }
 }
+
+#[test]
+fn a_structured_detail_is_shown_without_json_escapes_that_would_split_a_secret() {
+    // The fuzz finding machine_misuse-secret-start-in-detail: a `detail` object, rendered as
+    // JSON, turned a NUL inside an echoed password into `\u0000`, which no normalising drops.
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pw4-SECRET-x"),
+    );
+    let body = r#"{"errors":[{"code":"DENIED","message":"no","detail":{"sent":["pw4-SECRE\u0000T-x",{"n":1}]}}]}"#;
+    let url = manifest("team/app");
+    let id = auth.start(Request::get(&url), secs(1)).unwrap();
+    let mut script: VecDeque<Canned> =
+        vec![resp(401).challenge(REALM_CHALLENGE), resp(403).body(body)].into();
+    let error = loop {
+        match auth.poll(id) {
+            Action::Failed(e) => break e,
+            action => {
+                let r = script.pop_front().expect("a response for every request");
+                let h: Vec<(&str, &[u8])> = r
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_slice()))
+                    .collect();
+                let response = Response::new(r.status).headers(&h).body(&r.body);
+                match action {
+                    Action::Send(_) => auth.handle_response(id, response, secs(1)).unwrap(),
+                    _ => auth.handle_token_response(id, response, secs(1)).unwrap(),
+                }
+            }
+        }
+    };
+    let shown = format!("{error:?}");
+    assert!(!shown.contains("pw4-SECRE"), "{shown}");
+    assert!(
+        shown.contains(r#"{\"sent\":[\"<redacted>\",{\"n\":1}]}"#),
+        "{shown}"
+    );
+}

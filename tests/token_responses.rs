@@ -25,8 +25,8 @@ fn fetch_with(auth: &mut Authenticator, body: &[u8], now: Duration) -> (FlowId, 
             .unwrap();
         action = auth.poll(id);
     }
-    assert!(matches!(action, Action::Fetch(_)), "{action:?}");
-    auth.handle_fetch_response(id, Response::new(200).body(body), now)
+    assert!(matches!(action, Action::FetchToken(_)), "{action:?}");
+    auth.handle_token_response(id, Response::new(200).body(body), now)
         .unwrap();
     (id, auth.poll(id))
 }
@@ -67,7 +67,7 @@ fn an_expires_in_too_large_to_represent_gives_a_token_that_expires() {
         let id = auth.start(Request::get(URL), secs(4600)).unwrap();
         let action = auth.poll(id);
         assert!(
-            matches!(action, Action::Fetch(_)),
+            matches!(action, Action::FetchToken(_)),
             "{expires_in}: the token outlived its 60 s: {action:?}"
         );
     }
@@ -98,7 +98,7 @@ fn a_64_kib_token_is_accepted_with_the_default_limits() {
     let mut auth = Authenticator::new(Config::default());
     let jwt = format!("eyJ{}", "a".repeat(64 * 1024 - 3));
     let body = format!(r#"{{"token":"{jwt}","access_token":"{jwt}","expires_in":300}}"#);
-    assert!(body.len() <= auth.config().current_token_limits().body_bytes());
+    assert!(body.len() <= auth.config().get_token_limits().get_max_body());
     let (_, action) = fetch_with(&mut auth, body.as_bytes(), secs(1000));
     assert_eq!(bearer(&action), Some(format!("Bearer {jwt}")));
 }

@@ -295,7 +295,7 @@ fn basic_challenge_without_credentials_fails_clearly() {
         t,
         [
             format!("send GET {url} auth=none"),
-            "failed: nexus.example.com requires credentials and none are configured".into(),
+            "failed: no credentials configured for nexus.example.com".into(),
         ]
     );
 }
@@ -861,7 +861,8 @@ fn insufficient_scope_on_a_cached_token_widens_then_a_second_rejection_is_final(
             format!("send GET {url} auth=Bearer t1"),
             "fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Aa%3Apull&scope=repository%3Ab%3Apull auth=none".into(),
             format!("send GET {url} auth=Bearer t2"),
-            "failed: insufficient scope at registry.example.com for \"repository:a:pull repository:b:pull\": DENIED: requested access to the resource is denied".into(),
+            // Anonymous: what is missing is credentials, not scope.
+            "failed: no credentials configured for registry.example.com; anonymous access to \"repository:a:pull repository:b:pull\" refused".into(),
         ]
     );
 }
@@ -891,7 +892,7 @@ fn caller_declared_and_mount_scopes_are_requested_up_front() {
 
 #[test]
 fn one_scope_parameter_switch_joins_scopes_with_spaces() {
-    let mut auth = Authenticator::new(Config::default().one_scope_param(true));
+    let mut auth = Authenticator::new(Config::default().scopes_in_one_parameter(true));
     let url = format!("{REG}/v2/dst/blobs/uploads/?mount=sha256%3Aab&from=src");
     let t = request(
         &mut auth,
@@ -919,7 +920,7 @@ fn stale_on_403_switch_refreshes_once_and_is_off_by_default() {
     // ECR answers a stale token with 403, ECR Public with 400.
     for status in [403, 400] {
         for switch in [false, true] {
-            let mut auth = Authenticator::new(Config::default().stale_on_403_400(switch));
+            let mut auth = Authenticator::new(Config::default().renew_token_on_403_400(switch));
             let t = get(&mut auth, url, secs(0), bearer_round_trip(c, "t1", 200));
             assert_eq!(
                 t,
@@ -1121,7 +1122,7 @@ fn credentials_go_only_to_their_registry() {
         [
             "fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Ab%3Apull auth=none".to_string(),
             format!("send GET {b} auth=Bearer t2"),
-            "failed: evil.example.org requires credentials and none are configured".into(),
+            "failed: no credentials configured for evil.example.org".into(),
         ]
     );
 }

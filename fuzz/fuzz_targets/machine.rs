@@ -172,7 +172,7 @@ impl Driver {
         }
         self.w.check(&mut flow.info, &action);
         match action {
-            Action::Send(_) | Action::Fetch(_) => {
+            Action::Send(_) | Action::FetchToken(_) => {
                 if chance(u, 1, 8) {
                     let again = self.auth.poll(flow.id);
                     assert!(same_action(&action, &again), "{action:?} then {again:?}");
@@ -204,7 +204,7 @@ impl Driver {
                 .expect("send failure after a Send or Fetch");
             return;
         }
-        let fetch = matches!(action, Action::Fetch(_));
+        let fetch = matches!(action, Action::FetchToken(_));
         let peer = gen_peer(u, Asked::of(action));
         if trace() {
             eprintln!("  answer {peer:?}");
@@ -216,7 +216,7 @@ impl Driver {
         peer.with_response(u, |response| {
             if fetch {
                 w.on_fetch_response(&mut flow.info, &peer);
-                auth.handle_fetch_response(flow.id, response, *now)
+                auth.handle_token_response(flow.id, response, *now)
                     .expect("response to a Fetch");
             } else {
                 w.on_send_response(&mut flow.info, &peer);

@@ -184,7 +184,7 @@ fn poll(auth: &mut Authenticator, w: &mut World, h: &mut Handle) {
     }
     w.check(info, &action);
     match action {
-        Action::Send(_) | Action::Fetch(_) => *pending = Some(action),
+        Action::Send(_) | Action::FetchToken(_) => *pending = Some(action),
         Action::Wait => {}
         _ => h.state = State::Over,
     }
@@ -209,7 +209,7 @@ fn respond(
     );
     let expected_ok = match &h.state {
         State::Live {
-            pending: Some(Action::Fetch(_)),
+            pending: Some(Action::FetchToken(_)),
             ..
         } => as_fetch,
         State::Live {
@@ -230,7 +230,7 @@ fn respond(
     }
     let got = peer.with_response(u, |response| {
         if as_fetch {
-            auth.handle_fetch_response(h.id, response, now)
+            auth.handle_token_response(h.id, response, now)
         } else {
             auth.handle_response(h.id, response, now)
         }

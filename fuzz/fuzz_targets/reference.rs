@@ -120,7 +120,7 @@ fn check(r: &Reference) {
         assert_eq!(r.api_host(), registry);
     }
 
-    let url = r.manifest_url("https");
+    let url = manifest_url(&r, "https");
     let what = r.digest().or(r.tag()).expect("tag or digest");
     assert_eq!(
         url,
@@ -153,4 +153,15 @@ fn check(r: &Reference) {
             panic!("the machine refuses {url:?}: {e}");
         }
     }
+}
+
+/// `<scheme>://<api host>/v2/<repository>/manifests/<digest or tag>`: where a client fetches
+/// the manifest of a reference.
+fn manifest_url(r: &Reference, scheme: &str) -> String {
+    format!(
+        "{scheme}://{}/v2/{}/manifests/{}",
+        r.api_host(),
+        r.repository(),
+        r.manifest_reference()
+    )
 }

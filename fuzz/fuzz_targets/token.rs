@@ -57,7 +57,7 @@ fn run(data: &[u8]) {
     if flag(&mut u) {
         let (body, expected) = token_json(&mut u, &limits);
         let got = check_token(&body, &limits);
-        if body.len() <= limits.body_bytes() {
+        if body.len() <= limits.get_max_body() {
             assert_eq!(got, expected, "{}", String::from_utf8_lossy(&body));
         }
         check_error_body(&error_json(&mut u));
@@ -71,11 +71,11 @@ fn run(data: &[u8]) {
 /// The properties every answer has; returns what the parser said, in the model's terms.
 fn check_token(body: &[u8], limits: &TokenLimits) -> Expected {
     let parsed = TokenResponse::parse(body, limits);
-    if body.len() > limits.body_bytes() {
+    if body.len() > limits.get_max_body() {
         assert_eq!(
             parsed,
             Err(TokenError::BodyTooLarge {
-                limit: limits.body_bytes()
+                limit: limits.get_max_body()
             })
         );
     }
@@ -91,13 +91,13 @@ fn check_token(body: &[u8], limits: &TokenLimits) -> Expected {
         !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic()),
         "token {token:?} cannot go in a header"
     );
-    assert!(token.len() <= limits.token_bytes());
+    assert!(token.len() <= limits.get_max_token());
     assert!(Authorization::bearer(token).is_some());
     assert!(t.lifetime_secs() >= 60);
     assert!(t.lifetime_secs() <= MAX_EXPIRES_IN_SECS.max(60));
     assert_eq!(t.lifetime_secs(), t.expires_in().unwrap_or(60).max(60));
     if let Some(rt) = t.refresh_token() {
-        assert!(!rt.is_empty() && rt.expose().len() <= limits.token_bytes());
+        assert!(!rt.is_empty() && rt.expose().len() <= limits.get_max_token());
     }
     assert!(t.issued_at().map_or(0, str::len) <= 64);
     // Debug redacts the token. `issued_at` and `expires_in` are shown, so look only outside
@@ -149,9 +149,9 @@ fn model_field(
 ) -> Option<Result<String, TokenError>> {
     Some(match v? {
         Value::String(s) if s.is_empty() => Err(TokenError::EmptyToken { field }),
-        Value::String(s) if s.len() > limits.token_bytes() => Err(TokenError::TokenTooLong {
+        Value::String(s) if s.len() > limits.get_max_token() => Err(TokenError::TokenTooLong {
             field,
-            limit: limits.token_bytes(),
+            limit: limits.get_max_token(),
         }),
         Value::String(s) if !s.bytes().all(|b| b.is_ascii_graphic()) => {
             Err(TokenError::UnsafeToken { field })
@@ -267,7 +267,7 @@ fn token_json(u: &mut Unstructured<'_>, limits: &TokenLimits) -> (Vec<u8>, Expec
             token,
             expires_in,
             refresh: match m.get("refresh_token") {
-                Some(Value::String(s)) if !s.is_empty() && s.len() <= limits.token_bytes() => {
+                Some(Value::String(s)) if !s.is_empty() && s.len() <= limits.get_max_token() => {
                     Some(s.clone())
                 }
                 _ => None,

@@ -1,7 +1,4 @@
-//! Byte classes of RFC 9110 as one lookup table, and the scanner for quoted strings.
-//!
-//! A table lookup per byte keeps token scanning branch-light; quoted strings, which hold most of
-//! the bytes of a real challenge (URLs, scopes), are scanned eight bytes at a time.
+//! Byte classes of RFC 9110 as one lookup table, for the grammar's `take_while` rules.
 
 /// `tchar`: the characters of a token (RFC 9110 section 5.6.2).
 pub(crate) const TCHAR: u8 = 1;
@@ -79,65 +76,99 @@ pub(crate) fn is_escapable(b: u8) -> bool {
     b == b'\t' || b == b' ' || b == b'"' || b == b'\\' || is(b, QDTEXT)
 }
 
+/// Whether `b` is `qdtext` (HTAB, SP, VCHAR but `"` and `\\`, obs-text).
+#[inline(always)]
+pub(crate) fn is_qdtext(b: u8) -> bool {
+    b == b'\t' || b == b' ' || is(b, QDTEXT)
+}
+
+/// Whether `b` may be part of a token68 before its `=` padding.
+#[inline(always)]
+pub(crate) fn is_token68(b: u8) -> bool {
+    is(b, T68)
+}
+
+/// Whether `b` may be part of an unquoted value under the lax leniency.
+#[inline(always)]
+pub(crate) fn is_lax(b: u8) -> bool {
+    is(b, LAX)
+}
+
+/// `SP / HTAB`, the whitespace of `OWS`.
+#[inline(always)]
+pub(crate) fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// A high bit set in each byte of `x` that is zero. The lowest flagged byte is exact: a borrow
-/// only ever runs from a zero byte towards higher ones, so false flags sit above a true one.
+/// The high bit of each byte of `x` that is `a` or `b`. The lowest one set is exact (a borrow
+/// only runs from a zero byte towards higher ones), which is all the callers use.
 #[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(LO) & !x & HI
+fn word_has(x: u64, a: u8, b: u8) -> u64 {
+    let zeros = |y: u64| y.wrapping_sub(LO) & !y & HI;
+    zeros(x ^ (LO * u64::from(a))) | zeros(x ^ (LO * u64::from(b)))
 }
 
-/// A high bit set in each byte of the word that ends the fast path of a quoted string: a
-/// control byte (HTAB included, it is rare), DEL, `"` or `\`. Exact for the lowest such byte,
-/// like [`zero_bytes`]; combined with `|` so a word costs no branch.
+/// Where the first `a` or `b` is among the first 8 bytes of `s`: `Ok(index)`, or `Err(8)`
+/// when there is none there, or `Err(0)` when `s` is shorter than 8 bytes.
 #[inline(always)]
-fn special_bytes(x: u64) -> u64 {
-    // Bytes below 0x20: subtracting 0x20 from each borrows into the high bit exactly for them,
-    // once bytes with the high bit already set (obs-text) are masked out by `!x`.
-    let below_space = x.wrapping_sub(LO * 0x20) & !x & HI;
-    below_space
-        | zero_bytes(x ^ (LO * u64::from(b'"')))
-        | zero_bytes(x ^ (LO * u64::from(b'\\')))
-        | zero_bytes(x ^ (LO * 0x7f))
+pub(crate) fn find2_in_first_word(s: &[u8], a: u8, b: u8) -> Result<usize, usize> {
+    let Some(word) = s.first_chunk::<8>() else {
+        return Err(0);
+    };
+    match word_has(u64::from_le_bytes(*word), a, b) {
+        0 => Err(8),
+        found => Ok((found.trailing_zeros() / 8) as usize),
+    }
 }
 
-#[cfg(test)]
-fn is_plain_qd(b: u8) -> bool {
-    b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\'
-}
-
-/// The index of the first byte of `s` that is not plain quoted-string text (see
-/// [`special_bytes`]), or `s.len()` when there is none.
+/// Where the first `a` or `b` of a short `s` is, 8 bytes a step.
 #[inline]
-pub(crate) fn find_quoted_special(s: &[u8]) -> usize {
-    let mut i = 0;
-    let mut chunks = s.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let found = special_bytes(u64::from_le_bytes(word));
+pub(crate) fn find2_short(s: &[u8], a: u8, b: u8) -> Option<usize> {
+    let mut words = s.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let x = word.try_into().map_or(0, u64::from_le_bytes);
+        let found = word_has(x, a, b);
         if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
+            return Some(at + (found.trailing_zeros() / 8) as usize);
         }
-        i += 8;
+        at += 8;
     }
-    // The tail, padded with zero bytes: they are control bytes, so a match at or past the
-    // tail's length means the tail itself is plain.
-    let rest = chunks.remainder();
-    let mut word = [0u8; 8];
-    if let Some(head) = word.get_mut(..rest.len()) {
-        head.copy_from_slice(rest);
-    }
-    let at = (special_bytes(u64::from_le_bytes(word)).trailing_zeros() / 8) as usize;
-    i + at.min(rest.len())
+    let tail = words.remainder();
+    tail.iter().position(|&c| c == a || c == b).map(|k| at + k)
 }
 
-/// The length of the longest prefix of `s` whose bytes are all in `mask`.
+/// Whether `b` is a control byte other than HTAB, or DEL.
 #[inline(always)]
-pub(crate) fn span(s: &[u8], mask: u8) -> usize {
-    s.iter().position(|&b| !is(b, mask)).unwrap_or(s.len())
+fn is_control(b: u8) -> u8 {
+    (u8::from(b < 0x20) & !u8::from(b == b'\t')) | u8::from(b == 0x7f)
+}
+
+/// Whether `run` holds a control byte other than HTAB, or DEL: the bytes that may appear
+/// neither as qdtext nor in a quoted-pair.
+///
+/// Written for the compiler to check 32 bytes a step: fixed-size blocks, without a branch or
+/// an early exit inside one; the last partial block is checked as the 32 bytes that end the
+/// run. A run shorter than a block is checked byte by byte.
+#[inline]
+pub(crate) fn has_control(run: &[u8]) -> bool {
+    const BLOCK: usize = 32;
+    fn block_has_control(block: &[u8; BLOCK]) -> bool {
+        block.iter().fold(0, |seen, &b| seen | is_control(b)) != 0
+    }
+    let Some(last_start) = run.len().checked_sub(BLOCK) else {
+        return run.iter().fold(0, |seen, &b| seen | is_control(b)) != 0;
+    };
+    let mut blocks = run.chunks_exact(BLOCK);
+    let mut seen = false;
+    for block in &mut blocks {
+        seen |= block.try_into().is_ok_and(block_has_control);
+    }
+    let last = run.get(last_start..).and_then(|b| b.try_into().ok());
+    seen || (!blocks.remainder().is_empty() && last.is_some_and(block_has_control))
 }
 
 #[cfg(test)]
@@ -162,35 +193,57 @@ mod tests {
     }
 
     #[test]
-    fn quoted_scan_finds_first_special_at_every_position() {
+    fn qdtext_and_escapable_match_rfc_9110() {
+        for b in 0u8..=255 {
+            let vchar = (0x21..=0x7e).contains(&b);
+            let obs_text = b >= 0x80;
+            let qd = b == b'\t' || b == b' ' || b == 0x21 || (0x23..=0x5b).contains(&b);
+            let qd = qd || (0x5d..=0x7e).contains(&b) || obs_text;
+            assert_eq!(is_qdtext(b), qd, "byte {b:#04x}");
+            let pair = b == b'\t' || b == b' ' || vchar || obs_text;
+            assert_eq!(is_escapable(b), pair, "byte {b:#04x}");
+            assert_eq!(has_control(&[b]), !qd && !pair, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn word_wide_search_finds_the_first_of_two_bytes_at_every_place() {
         for len in 0..40 {
             for at in 0..=len {
-                for special in [b'"', b'\\', 0x00, 0x1f, 0x7f, b'\t'] {
-                    let mut s = alloc::vec![b'a'; len];
-                    if at < len {
-                        s[at] = special;
+                let mut s = alloc::vec![b'a'; len];
+                if at < len {
+                    s[at] = b'\\';
+                    if at + 2 < len {
+                        s[at + 2] = b'"';
                     }
-                    // obs-text bytes are plain text and must not stop the scan.
-                    if at > 0 {
-                        s[0] = 0xc3;
-                    }
-                    assert_eq!(
-                        find_quoted_special(&s),
-                        at,
-                        "len {len} at {at} byte {special}"
-                    );
                 }
+                if at > 0 {
+                    // One off from a searched byte, before it: must not count.
+                    s[at - 1] = b'#';
+                }
+                let want = (at < len).then_some(at);
+                assert_eq!(find2_short(&s, b'"', b'\\'), want, "len {len} at {at}");
+                let first = find2_in_first_word(&s, b'"', b'\\');
+                let want = match (len >= 8, want) {
+                    (false, _) => Err(0),
+                    (true, Some(k)) if k < 8 => Ok(k),
+                    (true, _) => Err(8),
+                };
+                assert_eq!(first, want, "len {len} at {at}");
             }
         }
     }
 
     #[test]
-    fn quoted_scan_agrees_with_bytewise_scan_for_every_byte() {
-        for b in 0u8..=255 {
-            let mut s = [b'x'; 16];
-            s[9] = b;
-            let want = if is_plain_qd(b) { 16 } else { 9 };
-            assert_eq!(find_quoted_special(&s), want, "byte {b:#04x}");
+    fn control_check_sees_a_control_byte_anywhere_in_a_long_run() {
+        for len in 1..70 {
+            for at in 0..len {
+                let mut run = alloc::vec![b'a'; len];
+                run[at] = 0x01;
+                assert!(has_control(&run), "len {len} at {at}");
+                run[at] = b'\t';
+                assert!(!has_control(&run), "len {len} at {at}");
+            }
         }
     }
 }

@@ -2,11 +2,16 @@
 
 use super::{Challenges, ParseError};
 
-/// Upper bounds on what the parser accepts; exceeding one is [`ParseErrorKind::LimitExceeded`].
+/// Upper bounds on what the parser accepts; exceeding one is [`ParseErrorKind::LimitExceeded`],
+/// naming the limit.
 ///
-/// The defaults are generous for every registry we know of (a real challenge is a few hundred
-/// bytes with at most six parameters) and small enough that hostile input cannot make the
-/// parser allocate more than a few kilobytes.
+/// The defaults are those of the HTTP stacks a header passes through, so that a header a
+/// browser would accept parses: 256 KiB of header value (Chromium's bound on a response's
+/// whole header section), 1,024 challenges and 1,024 parameters per challenge, which a header
+/// of that size can reach only with tiny elements. A real registry challenge is a few hundred
+/// bytes with at most six parameters. The parsed list costs at most about 12 bytes of memory
+/// per byte of header (an entry of 48 bytes per `a=b,`), so under 4 MiB at the default
+/// header bound.
 ///
 /// ```
 /// use registry_auth::challenge::{Limits, ParserConfig};
@@ -25,11 +30,12 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The default limits: 16 KiB of header, 16 challenges, 32 parameters per challenge.
+    /// The default limits: 256 KiB of header, 1,024 challenges, 1,024 parameters per
+    /// challenge.
     pub const DEFAULT: Limits = Limits {
-        max_header_bytes: 16 * 1024,
-        max_challenges: 16,
-        max_params: 32,
+        max_header_bytes: 256 * 1024,
+        max_challenges: 1024,
+        max_params: 1024,
     };
 
     /// Limits that never trigger before memory does; for trusted input and benchmarks.
@@ -84,9 +90,11 @@ impl Default for Limits {
 
 /// How to parse `WWW-Authenticate`: strict RFC 9110 by default, with named leniencies.
 ///
-/// Each leniency admits one thing real servers send that RFC 9110 forbids. [`ParserConfig::lenient`]
-/// turns on all of them; it is what the authentication machine uses by default,
-/// because a client that refuses a registry's slightly wrong header cannot pull from it.
+/// Each leniency admits one thing real servers send that RFC 9110 forbids, and changes
+/// nothing about a header that is valid: a strictly valid header reads the same under every
+/// leniency. [`ParserConfig::lenient`] turns on all of them; it is what the authentication
+/// machine uses by default, because a client that refuses a registry's slightly wrong header
+/// cannot pull from it. [`ParserConfig::default`] is [`ParserConfig::strict`].
 ///
 /// ```
 /// use registry_auth::challenge::ParserConfig;
@@ -103,7 +111,8 @@ pub struct ParserConfig {
     pub(crate) limits: Limits,
     pub(crate) missing_commas: bool,
     pub(crate) lax_unquoted_values: bool,
-    pub(crate) empty_unquoted_values: bool,
+    pub(crate) dangling_params: bool,
+    pub(crate) comma_after_scheme: bool,
     pub(crate) obs_fold: bool,
     pub(crate) skip_malformed: bool,
 }
@@ -115,7 +124,8 @@ impl ParserConfig {
             limits: Limits::DEFAULT,
             missing_commas: false,
             lax_unquoted_values: false,
-            empty_unquoted_values: false,
+            dangling_params: false,
+            comma_after_scheme: false,
             obs_fold: false,
             skip_malformed: false,
         }
@@ -127,7 +137,8 @@ impl ParserConfig {
             limits: Limits::DEFAULT,
             missing_commas: true,
             lax_unquoted_values: true,
-            empty_unquoted_values: true,
+            dangling_params: true,
+            comma_after_scheme: true,
             obs_fold: true,
             skip_malformed: true,
         }
@@ -161,10 +172,57 @@ impl ParserConfig {
         self
     }
 
-    /// A parameter with nothing after `=`, read as the empty string: `Basic realm=, charset=UTF-8`.
+    /// A parameter with nothing after `=` is dropped, as if it were not there:
+    /// `Basic realm=, charset=UTF-8` reads as `Basic charset=UTF-8`. Strictly it is an error.
+    ///
+    /// Dropped rather than read as `""`: the server sent no value, and a view then reports the
+    /// parameter as missing instead of acting on an empty one. `Basic realm=` alone is a valid
+    /// token68 challenge, and stays one.
+    ///
+    /// ```
+    /// use registry_auth::challenge::{Expected, ParseErrorKind, ParserConfig};
+    ///
+    /// let header = b"Bearer realm=\"https://auth.example.com\", service=, scope=\"x\"";
+    /// let err = ParserConfig::strict().parse(header).unwrap_err();
+    /// assert_eq!(err.kind(), ParseErrorKind::Expected(Expected::Value));
+    /// let list = ParserConfig::strict().dangling_params(true).parse(header).unwrap();
+    /// let bearer = list.iter().next().unwrap().bearer().unwrap();
+    /// assert_eq!((bearer.service(), bearer.scope()), (None, Some("x")));
+    /// ```
     #[must_use]
-    pub const fn empty_unquoted_values(mut self, on: bool) -> Self {
-        self.empty_unquoted_values = on;
+    pub const fn dangling_params(mut self, on: bool) -> Self {
+        self.dangling_params = on;
+        self
+    }
+
+    /// A comma between a scheme and its parameters: `Basic, realm="foo"` reads as
+    /// `Basic realm="foo"`, the parameters attached to the bare scheme before them.
+    ///
+    /// Strictly, `Basic, realm="foo"` is an error: `Basic` is a challenge without parameters,
+    /// and the list member after the comma, only an auth-param, is not a challenge. A list
+    /// member that is only an auth-param continues a challenge whose parameters have begun
+    /// (`Bearer realm="a", service="b"`), and `Basic , realm="foo"`, with a space after the
+    /// scheme, is valid: the space starts `Basic`'s parameter list, whose first member is
+    /// empty. Header lines are read joined with commas, so a line holding `Basic` followed by
+    /// a line holding `realm="foo"` is the same error, and this leniency attaches them the same
+    /// way.
+    ///
+    /// ```
+    /// use registry_auth::challenge::{Expected, ParseErrorKind, ParserConfig};
+    ///
+    /// let header = br#"Basic, realm="foo""#;
+    /// let err = ParserConfig::strict().parse(header).unwrap_err();
+    /// assert_eq!(err.kind(), ParseErrorKind::Expected(Expected::NoParamsAfterBareScheme));
+    /// assert_eq!(err.offset(), 7);
+    ///
+    /// let list = ParserConfig::strict().comma_after_scheme(true).parse(header).unwrap();
+    /// assert_eq!(list.iter().next().unwrap().basic().unwrap().realm(), Some("foo"));
+    /// let lines: [&[u8]; 2] = [b"Basic", br#"realm="foo""#];
+    /// assert_eq!(ParserConfig::lenient().parse_lines(lines).unwrap(), list);
+    /// ```
+    #[must_use]
+    pub const fn comma_after_scheme(mut self, on: bool) -> Self {
+        self.comma_after_scheme = on;
         self
     }
 
@@ -225,7 +283,7 @@ impl ParserConfig {
     /// # Errors
     /// A [`ParseError`] naming the byte offset and what was expected there.
     pub fn parse<'a>(&self, value: &'a [u8]) -> Result<Challenges<'a>, ParseError> {
-        super::parse::parse(core::iter::once(value), self)
+        self.parse_lines(core::iter::once(value))
     }
 
     /// Parses one header value given as text (what `&str`-based HTTP stacks hold).
@@ -233,14 +291,28 @@ impl ParserConfig {
     /// # Errors
     /// A [`ParseError`] naming the byte offset and what was expected there.
     pub fn parse_str<'a>(&self, value: &'a str) -> Result<Challenges<'a>, ParseError> {
-        super::parse::parse_text(core::iter::once(value), self)
+        super::list::parse(core::iter::once((value.as_bytes(), Some(value))), self)
     }
 
     /// Parses every `WWW-Authenticate` value of one response, in order, as one list.
     ///
     /// The values mean what they would mean joined with `", "` (RFC 9110 section 5.3): a
-    /// parameter list may continue on the next value, but a quoted string may not. No values at
-    /// all is an empty list, not an error.
+    /// parameter list may continue on the next value (`Bearer realm="a"` then `service="b"`),
+    /// and `Basic` then `realm="a"` is the strict error `Basic, realm="a"` is (see
+    /// [`ParserConfig::comma_after_scheme`]). A list element does not span values: a quoted
+    /// string left open at the end of one is unterminated. No values, empty values and values
+    /// of only commas and whitespace are an empty list, not an error (RFC 9110 allows an empty
+    /// `#challenge` list).
+    ///
+    /// ```
+    /// use registry_auth::challenge::ParserConfig;
+    ///
+    /// let lines: [&[u8]; 3] = [b"Bearer realm=\"a\"", b"service=\"b\"", b" , "];
+    /// let list = ParserConfig::strict().parse_lines(lines).unwrap();
+    /// assert_eq!(list.len(), 1);
+    /// assert_eq!(list.iter().next().unwrap().bearer().unwrap().service(), Some("b"));
+    /// assert!(ParserConfig::strict().parse(b"").unwrap().is_empty());
+    /// ```
     ///
     /// # Errors
     /// A [`ParseError`] naming the value index, the byte offset in it and what was expected.
@@ -248,6 +320,6 @@ impl ParserConfig {
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
-        super::parse::parse(values, self)
+        super::list::parse(values.into_iter().map(|v| (v, None)), self)
     }
 }

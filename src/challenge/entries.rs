@@ -4,10 +4,16 @@
 //! token68 or its parameters follow). Entries are `Copy` slices of the input, so a typical
 //! response (up to eight entries: a Bearer challenge with six parameters and a Basic one) fits
 //! in the inline array and parsing it allocates nothing. Longer lists spill to one `Vec`.
+//!
+//! A header value that is valid UTF-8 (nearly all are) is checked once, when it is parsed, and
+//! its values are kept as `&str` slices of it: reading one as text then costs nothing, and
+//! unescaping one copies text without checking it again.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
+use core::ops::Range;
 
 /// The value was quoted in the input.
 pub(crate) const QUOTED: u8 = 1;
@@ -15,6 +21,29 @@ pub(crate) const QUOTED: u8 = 1;
 pub(crate) const UNESCAPE: u8 = 2;
 /// The raw value holds obs-folds (CRLF and whitespace), read as one space.
 pub(crate) const FOLDED: u8 = 4;
+
+/// The bytes of a value as they appear in the header: as text when the header value was
+/// valid UTF-8, as bytes otherwise.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Raw<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Raw<'a> {
+    const fn bytes(self) -> &'a [u8] {
+        match self {
+            Raw::Text(s) => s.as_bytes(),
+            Raw::Bytes(b) => b,
+        }
+    }
+}
+
+impl Default for Raw<'_> {
+    fn default() -> Self {
+        Raw::Text("")
+    }
+}
 
 /// A parameter value, borrowed from the header as received.
 ///
@@ -32,20 +61,64 @@ pub(crate) const FOLDED: u8 = 4;
 /// assert_eq!(c.param("X").unwrap().raw(), br#"a\"b"#);
 /// assert_eq!(c.param("X").unwrap().to_str().unwrap(), "a\"b");
 /// ```
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Default)]
 pub struct Value<'a> {
-    raw: &'a [u8],
+    raw: Raw<'a>,
     flags: u8,
 }
 
+impl PartialEq for Value<'_> {
+    /// The same raw bytes, quoted or not alike (whether the header value was text or not does
+    /// not matter).
+    fn eq(&self, other: &Self) -> bool {
+        self.raw() == other.raw() && self.flags == other.flags
+    }
+}
+
+impl Eq for Value<'_> {}
+
+impl Hash for Value<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.raw().hash(state);
+        self.flags.hash(state);
+    }
+}
+
+/// Below this many bytes, a value is searched for backslashes 8 bytes a step without memchr,
+/// whose set-up costs more than such a search.
+const SHORT: usize = 128;
+
+/// One step of reading a raw value: copy a range of it, or put one space for a fold.
+enum Piece {
+    Copy(Range<usize>),
+    Space,
+}
+
 impl<'a> Value<'a> {
+    /// A value from bytes not known to be text.
+    #[cfg(test)]
     pub(crate) const fn new(raw: &'a [u8], flags: u8) -> Self {
+        Value {
+            raw: Raw::Bytes(raw),
+            flags,
+        }
+    }
+
+    pub(crate) const fn from_parts(raw: Raw<'a>, flags: u8) -> Self {
         Value { raw, flags }
+    }
+
+    /// The text of a value that needs no unescaping, when the header value was text.
+    pub(crate) const fn as_text(&self) -> Option<&'a str> {
+        match self.raw {
+            Raw::Text(s) if !self.needs_unescape() => Some(s),
+            _ => None,
+        }
     }
 
     /// The bytes as they appear in the header, without the quotes but with any backslashes.
     pub const fn raw(&self) -> &'a [u8] {
-        self.raw
+        self.raw.bytes()
     }
 
     /// Whether the value was a quoted string.
@@ -61,24 +134,55 @@ impl<'a> Value<'a> {
 
     /// The value's bytes, with quoted-pairs unescaped; borrowed unless there were any.
     pub fn bytes(&self) -> Cow<'a, [u8]> {
+        let raw = self.raw();
         if !self.needs_unescape() {
-            return Cow::Borrowed(self.raw);
+            return Cow::Borrowed(raw);
         }
-        let mut out = Vec::with_capacity(self.raw.len());
-        self.for_each_byte(|b| out.push(b));
+        let mut out = Vec::with_capacity(raw.len());
+        self.pieces(|piece| match piece {
+            Piece::Copy(r) => out.extend_from_slice(raw.get(r).unwrap_or_default()),
+            Piece::Space => out.push(b' '),
+        });
         Cow::Owned(out)
     }
 
     /// The value as text, when it is valid UTF-8 (values may carry obs-text bytes that are not).
+    ///
+    /// Borrowed unless the value needs unescaping. A value of a header that was valid UTF-8 is
+    /// not checked again.
+    #[inline]
     pub fn to_str(&self) -> Option<Cow<'a, str>> {
-        match self.bytes() {
-            Cow::Borrowed(b) => core::str::from_utf8(b).ok().map(Cow::Borrowed),
-            Cow::Owned(v) => String::from_utf8(v).ok().map(Cow::Owned),
+        match self.raw {
+            Raw::Text(s) if !self.needs_unescape() => Some(Cow::Borrowed(s)),
+            _ => self.unescaped_text(),
+        }
+    }
+
+    /// [`Value::to_str`] of a value that needs unescaping or was not text.
+    fn unescaped_text(&self) -> Option<Cow<'a, str>> {
+        match self.raw {
+            Raw::Text(s) => {
+                let mut out = String::with_capacity(s.len());
+                // Pieces start and end next to ASCII bytes (`\`, CR, LF, SP, HTAB), which are
+                // character boundaries, so every `get` succeeds.
+                self.pieces(|piece| match piece {
+                    Piece::Copy(r) => out.push_str(s.get(r).unwrap_or_default()),
+                    Piece::Space => out.push(' '),
+                });
+                Some(Cow::Owned(out))
+            }
+            Raw::Bytes(_) => match self.bytes() {
+                Cow::Borrowed(b) => core::str::from_utf8(b).ok().map(Cow::Borrowed),
+                Cow::Owned(v) => String::from_utf8(v).ok().map(Cow::Owned),
+            },
         }
     }
 
     /// The value as text, with invalid UTF-8 replaced by U+FFFD.
     pub fn to_str_lossy(&self) -> Cow<'a, str> {
+        if let Some(s) = self.to_str() {
+            return s;
+        }
         match self.bytes() {
             Cow::Borrowed(b) => String::from_utf8_lossy(b),
             Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
@@ -87,52 +191,76 @@ impl<'a> Value<'a> {
 
     /// Whether the unescaped value equals `other`, without allocating.
     pub fn eq_bytes(&self, other: &[u8]) -> bool {
-        if !self.needs_unescape() {
-            return self.raw == other;
-        }
-        let mut rest = other.iter();
-        let mut same = true;
-        self.for_each_byte(|b| same &= rest.next() == Some(&b));
-        same && rest.next().is_none()
+        self.eq_by(other, |a, b| a == b)
     }
 
     /// Whether the unescaped value equals `other`, ignoring ASCII case.
     pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
-        if !self.needs_unescape() {
-            return self.raw.eq_ignore_ascii_case(other.as_bytes());
-        }
-        let mut rest = other.bytes();
-        let mut same = true;
-        self.for_each_byte(|b| {
-            same &= rest.next().is_some_and(|o| o.eq_ignore_ascii_case(&b));
-        });
-        same && rest.next().is_none()
+        self.eq_by(other.as_bytes(), <[u8]>::eq_ignore_ascii_case)
     }
 
-    /// Calls `f` with each byte of the unescaped value.
-    fn for_each_byte(&self, mut f: impl FnMut(u8)) {
-        let mut i = self.raw.iter();
-        while let Some(&b) = i.next() {
-            match b {
-                b'\\' => {
-                    if let Some(&escaped) = i.next() {
-                        f(escaped);
-                    }
-                }
-                // Only a fold gets here (the parser admits no other CR): CR LF and all the
-                // whitespace after it are one SP (RFC 9112 section 5.2).
-                b'\r' if self.flags & FOLDED != 0 => {
-                    let _lf = i.next();
-                    while i
-                        .as_slice()
-                        .first()
-                        .is_some_and(|&b| b == b' ' || b == b'\t')
-                    {
-                        i.next();
-                    }
-                    f(b' ');
-                }
-                _ => f(b),
+    fn eq_by(&self, other: &[u8], same: impl Fn(&[u8], &[u8]) -> bool) -> bool {
+        let raw = self.raw();
+        if !self.needs_unescape() {
+            return same(raw, other);
+        }
+        let mut rest = other;
+        let mut equal = true;
+        self.pieces(|piece| {
+            let part = match piece {
+                Piece::Copy(r) => raw.get(r).unwrap_or_default(),
+                Piece::Space => b" ",
+            };
+            match rest.split_at_checked(part.len()) {
+                Some((head, tail)) if equal && same(head, part) => rest = tail,
+                _ => equal = false,
+            }
+        });
+        equal && rest.is_empty()
+    }
+
+    /// Calls `f` with the pieces the unescaped value is made of, in order. Unescaping a
+    /// quoted-pair drops its backslash, so the pieces are the runs between such backslashes,
+    /// found a word at a time by memchr; an obs-fold (CR LF and the whitespace after it) is one
+    /// space (RFC 9112 section 5.2).
+    fn pieces(&self, mut f: impl FnMut(Piece)) {
+        let raw = self.raw();
+        let folded = self.flags & FOLDED != 0;
+        let mut start = 0;
+        let mut from = 0;
+        loop {
+            let rest = raw.get(from..).unwrap_or_default();
+            let found = match (folded, raw.len() < SHORT) {
+                (false, true) => crate::challenge::chars::find2_short(rest, b'\\', b'\\'),
+                (false, false) => memchr::memchr(b'\\', rest),
+                (true, _) => memchr::memchr2(b'\\', b'\r', rest),
+            };
+            let Some(at) = found.map(|k| from + k) else {
+                f(Piece::Copy(start..raw.len()));
+                return;
+            };
+            f(Piece::Copy(start..at));
+            if raw.get(at) == Some(&b'\\') {
+                // The escaped byte is the start of the next run, whatever it is.
+                start = at + 1;
+                from = at + 2;
+            } else {
+                // The parser admits a CR in a value only as the start of a fold.
+                let blanks = raw
+                    .get(at + 2..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| b == b' ' || b == b'\t')
+                    .count();
+                f(Piece::Space);
+                start = at + 2 + blanks;
+                from = start;
+            }
+            if from > raw.len() {
+                // A backslash ends the value: the parser never produces one, but the reading
+                // stays total.
+                f(Piece::Copy(start.min(raw.len())..raw.len()));
+                return;
             }
         }
     }
@@ -144,58 +272,73 @@ impl core::fmt::Debug for Value<'_> {
     }
 }
 
-#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
 pub(crate) enum Kind {
-    #[default]
     Scheme,
     Token68,
     Param,
 }
 
-/// One item of the flat list: a scheme, a token68 or a parameter. The value's parts are stored
-/// unpacked beside the kind, so an entry is 40 bytes rather than 48: the whole list is copied
-/// when a parse returns, and that copy shows in the profile of a typical challenge.
-#[derive(Clone, Copy, Default, Debug)]
+/// The value part of an entry: its bytes as text or as bytes, with the entry's kind and the
+/// value's flags beside the variant tag. Kept in one enum so that tag, kind and flags share a
+/// word and an entry is 40 bytes rather than 48: the inline entries are set up and copied
+/// with every parse.
+#[derive(Clone, Copy, Debug)]
+enum Slot<'a> {
+    Text(&'a str, Kind, u8),
+    Bytes(&'a [u8], Kind, u8),
+}
+
+/// One item of the flat list: a scheme, a token68 or a parameter.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry<'a> {
     pub(crate) name: &'a str,
-    raw: &'a [u8],
-    pub(crate) kind: Kind,
-    flags: u8,
+    slot: Slot<'a>,
+}
+
+impl Default for Entry<'_> {
+    fn default() -> Self {
+        Entry::scheme("")
+    }
 }
 
 impl<'a> Entry<'a> {
-    pub(crate) fn scheme(name: &'a str) -> Self {
+    pub(crate) const fn scheme(name: &'a str) -> Self {
         Entry {
-            kind: Kind::Scheme,
             name,
-            raw: &[],
-            flags: 0,
+            slot: Slot::Text("", Kind::Scheme, 0),
         }
     }
 
     /// `t` holds only token68 characters (ASCII), checked by the parser.
-    pub(crate) fn token68(t: &'a [u8]) -> Self {
+    pub(crate) const fn token68(t: &'a str) -> Self {
         Entry {
-            kind: Kind::Token68,
             name: "",
-            raw: t,
-            flags: 0,
+            slot: Slot::Text(t, Kind::Token68, 0),
         }
     }
 
-    pub(crate) fn param(name: &'a str, value: Value<'a>) -> Self {
-        Entry {
-            kind: Kind::Param,
-            name,
-            raw: value.raw,
-            flags: value.flags,
+    pub(crate) const fn param(name: &'a str, value: Value<'a>) -> Self {
+        let slot = match value.raw {
+            Raw::Text(t) => Slot::Text(t, Kind::Param, value.flags),
+            Raw::Bytes(b) => Slot::Bytes(b, Kind::Param, value.flags),
+        };
+        Entry { name, slot }
+    }
+
+    pub(crate) const fn kind(&self) -> Kind {
+        match self.slot {
+            Slot::Text(_, kind, _) | Slot::Bytes(_, kind, _) => kind,
         }
     }
 
     /// The token68 or parameter value.
-    pub(crate) fn value(&self) -> Value<'a> {
-        Value::new(self.raw, self.flags)
+    pub(crate) const fn value(&self) -> Value<'a> {
+        match self.slot {
+            Slot::Text(t, _, flags) => Value::from_parts(Raw::Text(t), flags),
+            Slot::Bytes(b, _, flags) => Value::from_parts(Raw::Bytes(b), flags),
+        }
     }
 }
 
@@ -219,11 +362,33 @@ impl<'a> EntryList<'a> {
                 self.len += 1;
                 return;
             }
-            self.heap.reserve(INLINE * 2);
-            self.heap.extend_from_slice(&self.inline);
+            self.spill();
         }
         self.heap.push(e);
         self.len += 1;
+    }
+
+    /// Moves the inline entries to the heap, once they are full.
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self) {
+        self.heap.reserve(INLINE * 2);
+        self.heap.extend_from_slice(&self.inline);
+    }
+
+    /// Makes room for `additional` more entries at once, when they would not fit inline: a
+    /// long header then fills one allocation instead of doubling into it.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        if self.heap.is_empty() {
+            if self.len + additional <= INLINE {
+                return;
+            }
+            self.heap.reserve(self.len + additional);
+            self.heap
+                .extend_from_slice(self.inline.get(..self.len).unwrap_or_default());
+        } else {
+            self.heap.reserve(additional);
+        }
     }
 
     #[inline]
@@ -259,6 +424,11 @@ impl<'a> EntryList<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_is_five_words() {
+        assert_eq!(core::mem::size_of::<Entry<'_>>(), 40);
+    }
 
     #[test]
     fn list_spills_to_heap_and_truncates_back() {

@@ -71,6 +71,10 @@ pub enum Expected {
     EscapedChar,
     /// A comma before an auth-param: a token68 challenge has no parameters.
     NoParamsAfterToken68,
+    /// A comma between an auth-scheme and an auth-param, as in `Basic, realm="x"`: a
+    /// challenge's parameters follow its scheme after a space, and a list member that is only
+    /// an auth-param continues a challenge that already has parameters.
+    NoParamsAfterBareScheme,
 }
 
 impl Expected {
@@ -83,6 +87,7 @@ impl Expected {
             Expected::CommaOrEnd => "expected `,` or the end of the value",
             Expected::EscapedChar => "expected a visible character after `\\`",
             Expected::NoParamsAfterToken68 => "unexpected auth-param after a token68",
+            Expected::NoParamsAfterBareScheme => "unexpected auth-param after a bare auth-scheme",
         }
     }
 }

@@ -8,8 +8,15 @@
 //!
 //! [`Challenges`] is the ordered list of every challenge of one response, over one or many header
 //! values. It borrows from the input: names, tokens and values are slices of it, and values are
-//! unescaped only when read ([`Value::bytes`]). Up to eight entries (schemes, token68s and
-//! parameters) are stored inline, so parsing a typical registry challenge does not allocate.
+//! unescaped only when read ([`Value::bytes`], [`Value::to_str`]). A header value that is UTF-8
+//! is checked once, so reading a value without escapes as text is free. Up to eight entries
+//! (schemes, token68s and parameters) are stored inline, so parsing a typical registry
+//! challenge does not allocate. An empty header value, or one of only commas and whitespace,
+//! is an empty list (RFC 9110 allows an empty `#challenge`).
+//!
+//! The grammar is nom parsers, one per ABNF rule of RFC 9110 sections 5.6 and 11
+//! (`grammar.rs`, `quoted.rs`); `list.rs` reads the list over many header values, with the
+//! limits and the recovery from malformed challenges.
 //!
 //! ```
 //! use registry_auth::challenge::Challenges;
@@ -26,11 +33,14 @@
 //! Parsing is strict by default; [`ParserConfig`] has named leniencies for what real servers
 //! send, and [`ParserConfig::lenient`] turns them all on.
 
+mod bytes;
 mod chars;
 mod config;
 mod entries;
 mod error;
-mod parse;
+mod grammar;
+mod list;
+mod quoted;
 mod render;
 mod view;
 
@@ -56,10 +66,6 @@ pub struct Challenges<'a> {
 }
 
 impl<'a> Challenges<'a> {
-    fn empty() -> Self {
-        Challenges::default()
-    }
-
     /// Parses one header value strictly (RFC 9110, default [`Limits`]).
     ///
     /// # Errors
@@ -133,6 +139,7 @@ impl<'a> Challenges<'a> {
     }
 
     /// The challenges in order.
+    #[inline]
     pub fn iter(&self) -> Iter<'_, 'a> {
         Iter {
             rest: self.entries.as_slice(),
@@ -185,6 +192,7 @@ pub struct Iter<'c, 'a> {
 impl<'c, 'a> Iterator for Iter<'c, 'a> {
     type Item = Challenge<'c, 'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
@@ -193,7 +201,7 @@ impl<'c, 'a> Iterator for Iter<'c, 'a> {
             .rest
             .iter()
             .skip(1)
-            .position(|e| e.kind == Kind::Scheme)
+            .position(|e| e.kind() == Kind::Scheme)
             .map_or(self.rest.len(), |p| p + 1);
         let (this, rest) = self.rest.split_at_checked(end)?;
         self.rest = rest;
@@ -223,11 +231,12 @@ impl<'c, 'a> Challenge<'c, 'a> {
     pub fn token68(&self) -> Option<&'a str> {
         self.entries
             .get(1)
-            .filter(|e| e.kind == Kind::Token68)
-            .and_then(|e| core::str::from_utf8(e.value().raw()).ok())
+            .filter(|e| e.kind() == Kind::Token68)
+            .and_then(|e| e.value().as_text())
     }
 
     /// The parameters in order, names as received.
+    #[inline]
     pub fn params(&self) -> Params<'c, 'a> {
         Params {
             rest: self.entries.get(1..).unwrap_or_default(),
@@ -310,11 +319,12 @@ pub struct Params<'c, 'a> {
 impl<'a> Iterator for Params<'_, 'a> {
     type Item = Param<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let (first, rest) = self.rest.split_first()?;
             self.rest = rest;
-            if first.kind == Kind::Param {
+            if first.kind() == Kind::Param {
                 return Some(Param {
                     name: first.name,
                     value: first.value(),
@@ -324,5 +334,7 @@ impl<'a> Iterator for Params<'_, 'a> {
     }
 }
 
+#[cfg(test)]
+mod conformance;
 #[cfg(test)]
 mod tests;

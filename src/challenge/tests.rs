@@ -184,19 +184,6 @@ fn quoted_string_may_not_span_values() {
 }
 
 #[test]
-fn no_values_is_an_empty_list_but_an_empty_value_is_an_error() {
-    assert!(Challenges::parse_lines(core::iter::empty())
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        err("").kind(),
-        ParseErrorKind::Expected(Expected::AuthScheme)
-    );
-    assert_eq!(err(" , ").offset(), 3);
-    assert!(ParserConfig::lenient().parse(b"").unwrap().is_empty());
-}
-
-#[test]
 fn errors_carry_offset_and_expectation() {
     let cases: &[(&str, usize, ParseErrorKind)] = &[
         ("=x", 0, ParseErrorKind::Expected(Expected::AuthScheme)),
@@ -350,13 +337,13 @@ fn leniency_lax_unquoted_values() {
 }
 
 #[test]
-fn leniency_empty_unquoted_values() {
+fn leniency_dangling_params() {
     let input = "Basic realm=, charset=UTF-8";
     assert!(Challenges::parse(input.as_bytes()).is_err());
-    let cfg = ParserConfig::strict().empty_unquoted_values(true);
+    let cfg = ParserConfig::strict().dangling_params(true);
     assert_eq!(
         flat(&cfg.parse(input.as_bytes()).unwrap()),
-        vec![ch("Basic", &[("realm", ""), ("charset", "UTF-8")])]
+        vec![ch("Basic", &[("charset", "UTF-8")])]
     );
 }
 

@@ -6,7 +6,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::flow::{Flow, SentAuth};
-use super::io::Response;
+use super::io::ResponseView;
 use super::policy::check_realm;
 use super::registry::LastChallenge;
 use super::respond::retry;
@@ -87,7 +87,7 @@ fn add_opaque(flow: &mut Flow, items: &[String]) {
 }
 
 impl Authenticator {
-    pub(super) fn on_unauthorized(&mut self, flow: &mut Flow, response: &Response<'_>) {
+    pub(super) fn on_unauthorized(&mut self, flow: &mut Flow, response: &ResponseView<'_, '_>) {
         let chosen = match self
             .config
             .parser
@@ -155,7 +155,8 @@ impl Authenticator {
                 retry(flow);
             }
             SentAuth::Bearer { .. } if !has_basic => {
-                self.fail(flow, Error::CredentialsRequired { registry });
+                let scope = None;
+                self.fail(flow, Error::CredentialsRequired { registry, scope });
             }
             SentAuth::Nothing => {
                 if let Some(r) = self.registries.get_mut(flow.registry) {
@@ -164,7 +165,8 @@ impl Authenticator {
                 if has_basic {
                     retry(flow);
                 } else {
-                    self.fail(flow, Error::CredentialsRequired { registry });
+                    let scope = None;
+                    self.fail(flow, Error::CredentialsRequired { registry, scope });
                 }
             }
             _ => {
@@ -224,10 +226,16 @@ impl Authenticator {
                         scope.push(' ');
                         scope.push_str(o);
                     }
-                    let error = Error::InsufficientScope {
-                        registry,
-                        scope,
-                        body,
+                    // Without credentials, more scope is not the remedy: say what is.
+                    let error = if self.is_anonymous(flow) {
+                        let scope = Some(scope);
+                        Error::CredentialsRequired { registry, scope }
+                    } else {
+                        Error::InsufficientScope {
+                            registry,
+                            scope,
+                            body,
+                        }
                     };
                     return self.fail(flow, error);
                 }
@@ -253,5 +261,13 @@ impl Authenticator {
                 retry(flow);
             }
         }
+    }
+
+    /// Whether the flow has no credentials to offer: none configured for its registry (or
+    /// explicitly anonymous ones), and no refresh token.
+    fn is_anonymous(&self, flow: &Flow) -> bool {
+        self.cred_for(flow).map_or(true, |c| {
+            c.is_anonymous() && !self.creds.has_refresh_token(c.id)
+        })
     }
 }

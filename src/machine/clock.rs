@@ -14,6 +14,13 @@ pub(super) struct Clock {
     last_ms: u64,
 }
 
+/// Whole milliseconds, saturating (without the 128-bit arithmetic of `as_millis`).
+fn millis(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(d.subsec_millis()))
+}
+
 impl Clock {
     pub(super) const fn new() -> Self {
         Clock {
@@ -33,13 +40,13 @@ impl Clock {
                 {
                     self.instants = false;
                 }
-                u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+                millis(d)
             }
             #[cfg(feature = "std")]
             Now::Instant(i) => {
                 self.instants = true;
                 let epoch = *self.epoch.get_or_insert(i);
-                u64::try_from(i.saturating_duration_since(epoch).as_millis()).unwrap_or(u64::MAX)
+                millis(i.saturating_duration_since(epoch))
             }
         };
         // Clamped far below u64::MAX (a hundred million years) so that an expiry computed from

@@ -11,6 +11,9 @@ use crate::token::TokenLimits;
 /// How an [`Authenticator`](crate::Authenticator) behaves. Defaults suit public registries:
 /// https only, lenient challenge parsing, tokens refreshed 10 s before they expire.
 ///
+/// Every setting has a builder method named for it (`max_redirects(3)`) and a getter named
+/// `get_` and the same (`get_max_redirects()`), as `std::process::Command` names its own.
+///
 /// ```
 /// use core::time::Duration;
 /// use registry_auth::Config;
@@ -19,7 +22,8 @@ use crate::token::TokenLimits;
 ///     .allow_insecure(true)          // a plain-http test registry
 ///     .refresh_margin(Duration::from_secs(30))
 ///     .max_redirects(3);
-/// assert!(config.insecure_allowed());
+/// assert!(config.get_allow_insecure());
+/// assert_eq!(config.get_max_redirects(), 3);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -30,8 +34,8 @@ pub struct Config {
     pub(crate) internal_realms_for: Vec<String>,
     pub(crate) refresh_margin: Duration,
     pub(crate) max_redirects: u32,
-    pub(crate) one_scope_param: bool,
-    pub(crate) stale_on_403_400: bool,
+    pub(crate) scopes_in_one_parameter: bool,
+    pub(crate) renew_token_on_403_400: bool,
     pub(crate) password_grant: bool,
     pub(crate) request_refresh_token: bool,
     pub(crate) client_id: String,
@@ -50,8 +54,8 @@ impl Default for Config {
             internal_realms_for: Vec::new(),
             refresh_margin: Duration::from_secs(10),
             max_redirects: 5,
-            one_scope_param: false,
-            stale_on_403_400: false,
+            scopes_in_one_parameter: false,
+            renew_token_on_403_400: false,
             password_grant: false,
             request_refresh_token: false,
             client_id: String::from("registry-auth"),
@@ -71,7 +75,8 @@ impl Config {
         self
     }
 
-    /// Bounds on token responses (default: 64 KiB body, 16 KiB token).
+    /// Bounds on token responses (default: [`TokenLimits::DEFAULT`], 256 KiB of body and
+    /// 64 KiB per token).
     #[must_use]
     pub fn token_limits(mut self, limits: TokenLimits) -> Self {
         self.token_limits = limits;
@@ -112,9 +117,9 @@ impl Config {
     /// let config = Config::default()
     ///     .allow_insecure(true)
     ///     .allow_internal_realms_for("localhost:5000");
-    /// assert!(config.internal_realms_allowed_for("http://LOCALHOST:5000/v2/"));
-    /// assert!(!config.internal_realms_allowed_for("localhost:5001"));
-    /// assert!(!Config::default().internal_realms_allowed_for("localhost:5000"));
+    /// assert!(config.get_allow_internal_realms_for("http://LOCALHOST:5000/v2/"));
+    /// assert!(!config.get_allow_internal_realms_for("localhost:5001"));
+    /// assert!(!Config::default().get_allow_internal_realms_for("localhost:5000"));
     /// ```
     #[must_use]
     pub fn allow_internal_realms_for(mut self, registry: &str) -> Self {
@@ -137,7 +142,7 @@ impl Config {
     ///
     /// ```
     /// use registry_auth::Config;
-    /// assert_eq!(Config::default().max_redirects(u32::MAX).redirects_allowed(), Config::REDIRECTS_CEILING);
+    /// assert_eq!(Config::default().max_redirects(u32::MAX).get_max_redirects(), Config::REDIRECTS_CEILING);
     /// ```
     #[must_use]
     pub fn max_redirects(mut self, n: u32) -> Self {
@@ -149,19 +154,21 @@ impl Config {
     /// about 20; a registry never needs more than two (registry, then storage).
     pub const REDIRECTS_CEILING: u32 = 64;
 
-    /// Send all scopes in ONE `scope` query parameter, separated by spaces, for token servers
-    /// that read only one (old GitLab, Keycloak-backed ones). Default: one parameter per scope.
+    /// Put all scopes of a token `GET` in ONE `scope` query parameter, separated by spaces,
+    /// for token servers that read only one (old GitLab, Keycloak-backed ones). Default: one
+    /// `scope` parameter per scope. (An OAuth2 `POST` always sends one space-separated field.)
     #[must_use]
-    pub fn one_scope_param(mut self, on: bool) -> Self {
-        self.one_scope_param = on;
+    pub fn scopes_in_one_parameter(mut self, on: bool) -> Self {
+        self.scopes_in_one_parameter = on;
         self
     }
 
-    /// Treat a 403 or 400 on a request that carried a cached token as "the token went stale":
-    /// drop it, fetch a new one, retry once (ECR answers 403, ECR Public 400). Default: off.
+    /// Renew the cached token when a request that carried it is answered 403 or 400: drop
+    /// the token, fetch a new one, retry once, as after a 401 (ECR answers an expired token
+    /// with 403, ECR Public with 400). Default: off, so a 403 or 400 is the caller's answer.
     #[must_use]
-    pub fn stale_on_403_400(mut self, on: bool) -> Self {
-        self.stale_on_403_400 = on;
+    pub fn renew_token_on_403_400(mut self, on: bool) -> Self {
+        self.renew_token_on_403_400 = on;
         self
     }
 
@@ -202,7 +209,7 @@ impl Config {
         self
     }
 
-    /// How long a token request handed out by [`Action::Fetch`](crate::Action::Fetch) may go
+    /// How long a token request handed out by [`Action::FetchToken`](crate::Action::FetchToken) may go
     /// unanswered before it is presumed lost (default: 60 s): flows waiting for it stop
     /// waiting and fetch their own, and new flows do not wait for it. The machine learns the
     /// time from its inputs; a caller with only waiting flows calls
@@ -225,26 +232,81 @@ impl Config {
         self
     }
 
-    /// Whether plain-http registries may receive credentials.
-    pub fn insecure_allowed(&self) -> bool {
+    /// See [`parser`](Self::parser).
+    pub fn get_parser(&self) -> &ParserConfig {
+        &self.parser
+    }
+
+    /// See [`token_limits`](Self::token_limits). A driver reads at most
+    /// `get_token_limits().read_limit()` bytes of a token response body.
+    pub fn get_token_limits(&self) -> TokenLimits {
+        self.token_limits
+    }
+
+    /// See [`allow_insecure`](Self::allow_insecure).
+    pub fn get_allow_insecure(&self) -> bool {
         self.allow_insecure
     }
 
     /// Whether the challenges of `registry` (spelled as for
     /// [`allow_internal_realms_for`](Self::allow_internal_realms_for)) may name a realm on an
     /// internal host.
-    pub fn internal_realms_allowed_for(&self, registry: &str) -> bool {
+    pub fn get_allow_internal_realms_for(&self, registry: &str) -> bool {
         self.internal_realms_for.contains(&normalise(registry))
     }
 
-    /// The token response bounds; a driver reads at most `token_limits().body_bytes() + 1`
-    /// bytes of a token response body.
-    pub fn current_token_limits(&self) -> TokenLimits {
-        self.token_limits
+    /// See [`refresh_margin`](Self::refresh_margin).
+    pub fn get_refresh_margin(&self) -> Duration {
+        self.refresh_margin
     }
 
-    /// The redirect bound.
-    pub fn redirects_allowed(&self) -> u32 {
+    /// See [`max_redirects`](Self::max_redirects).
+    pub fn get_max_redirects(&self) -> u32 {
         self.max_redirects
+    }
+
+    /// See [`scopes_in_one_parameter`](Self::scopes_in_one_parameter).
+    pub fn get_scopes_in_one_parameter(&self) -> bool {
+        self.scopes_in_one_parameter
+    }
+
+    /// See [`renew_token_on_403_400`](Self::renew_token_on_403_400).
+    pub fn get_renew_token_on_403_400(&self) -> bool {
+        self.renew_token_on_403_400
+    }
+
+    /// See [`password_grant`](Self::password_grant).
+    pub fn get_password_grant(&self) -> bool {
+        self.password_grant
+    }
+
+    /// See [`request_refresh_token`](Self::request_refresh_token).
+    pub fn get_request_refresh_token(&self) -> bool {
+        self.request_refresh_token
+    }
+
+    /// See [`client_id`](Self::client_id).
+    pub fn get_client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// See [`max_cached_tokens`](Self::max_cached_tokens).
+    pub fn get_max_cached_tokens(&self) -> usize {
+        self.max_cached_tokens
+    }
+
+    /// See [`max_flows`](Self::max_flows).
+    pub fn get_max_flows(&self) -> usize {
+        self.max_flows
+    }
+
+    /// See [`fetch_timeout`](Self::fetch_timeout).
+    pub fn get_fetch_timeout(&self) -> Duration {
+        self.fetch_timeout
+    }
+
+    /// See [`max_registries`](Self::max_registries).
+    pub fn get_max_registries(&self) -> usize {
+        self.max_registries
     }
 }

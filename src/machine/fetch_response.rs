@@ -4,7 +4,7 @@
 use super::cache::CachedToken;
 use super::fetches::FetchId;
 use super::flow::{Flow, State};
-use super::io::{Action, FlowId, Response};
+use super::io::{Action, FlowId, ResponseView};
 use super::token_request::Grant;
 use super::Authenticator;
 use crate::error::Error;
@@ -12,7 +12,7 @@ use crate::secret::Authorization;
 use crate::token::{ErrorBody, TokenError, TokenResponse};
 
 impl Authenticator {
-    pub(super) fn on_fetch_response(&mut self, flow: &mut Flow, response: &Response<'_>) {
+    pub(super) fn on_fetch_response(&mut self, flow: &mut Flow, response: &ResponseView<'_, '_>) {
         let State::AwaitFetch { fetch, grant, .. } = flow.state else {
             return;
         };
@@ -48,13 +48,16 @@ impl Authenticator {
             },
             None => {
                 let body = ErrorBody::parse_raw(response.body);
-                let cred = self.fetches.get(fetch).and_then(|f| f.cred);
-                let anonymous = self
-                    .cred_for(flow)
-                    .filter(|c| Some(c.id) == cred)
-                    .map_or(true, |c| {
-                        c.is_anonymous() && self.creds.refresh_token(c.id).is_none()
-                    });
+                let f = self.fetches.get(fetch);
+                let cred = f.and_then(|f| f.cred);
+                let realm_of_fetch = f.map_or("", |f| f.realm.as_str());
+                let anonymous =
+                    self.cred_for(flow)
+                        .filter(|c| Some(c.id) == cred)
+                        .map_or(true, |c| {
+                            c.is_anonymous()
+                                && self.creds.refresh_token(c.id, realm_of_fetch).is_none()
+                        });
                 if matches!(status, 401 | 403) && !anonymous {
                     Error::CredentialsRejected {
                         by: realm(self),
@@ -73,8 +76,11 @@ impl Authenticator {
         // A refresh token the realm refused is dead; the next attempt uses the credentials.
         // (The flow sent it: it stays in the flow's record, and the error is scrubbed of it.)
         if grant == Grant::PostRefresh {
-            if let Some(cred) = self.fetches.get(fetch).and_then(|f| f.cred) {
-                self.creds.drop_refresh_token(cred);
+            if let Some(f) = self.fetches.get(fetch) {
+                if let Some(cred) = f.cred {
+                    let realm = f.realm.clone();
+                    self.creds.drop_refresh_token(cred, &realm);
+                }
             }
         }
         self.fail_fetch(flow, fetch, error);
@@ -102,7 +108,8 @@ impl Authenticator {
             expires_ms: now.saturating_add(t.lifetime_secs().saturating_mul(1000)),
         };
         if let (Some(rt), Some(cred)) = (t.refresh_token(), f.cred) {
-            self.creds.set_refresh_token(cred, rt.clone());
+            let realm = f.realm.clone();
+            self.creds.set_refresh_token(cred, &realm, rt.clone());
         }
         let id = self
             .tokens
@@ -129,14 +136,20 @@ impl Authenticator {
     }
 
     /// Wakes a flow waiting for a fetch that ended: it plans again, or fails as the fetch did.
+    /// It is queued for [`Authenticator::poll_woken`], and the waker its driver left is woken.
     pub(super) fn wake(&mut self, id: FlowId, error: Option<&Error>) {
-        if let Some(flow) = self.flows.get_mut(id) {
-            if matches!(flow.state, State::Waiting { .. }) {
-                flow.state = match error {
-                    Some(e) => State::Finished(Action::Failed(e.clone())),
-                    None => State::Plan,
-                };
-            }
+        let Some(flow) = self.flows.get_mut(id) else {
+            return;
+        };
+        if !matches!(flow.state, State::Waiting { .. }) {
+            return;
+        }
+        flow.state = match error {
+            Some(e) => State::Finished(Action::Failed(e.clone())),
+            None => State::Plan,
+        };
+        if let Some(waker) = self.flows.mark_woken(id) {
+            waker.wake();
         }
     }
 }

@@ -136,6 +136,12 @@ impl Fetches {
             .collect()
     }
 
+    /// Whether a fetch may be past its deadline at `now_ms` (a cheap test for every input).
+    #[inline]
+    pub(super) fn may_expire(&self, now_ms: u64) -> bool {
+        now_ms >= self.earliest_deadline
+    }
+
     /// Presumes lost every fetch past its deadline; returns the flows that waited for them.
     pub(super) fn expire(&mut self, now_ms: u64) -> Vec<FlowId> {
         let mut woken = Vec::new();

@@ -3,16 +3,26 @@
 //! A flow is found by its [`FlowId`]: a slot index and the slot's generation, so a handle of
 //! a finished flow never reaches the flow that reuses its slot. Slots keep the URL buffer of
 //! their last flow, so that a flow on the cached-token path does not allocate.
+//!
+//! The table also keeps the woken queue: the waiting flows a finished token fetch released,
+//! for [`Authenticator::poll_woken`](crate::Authenticator::poll_woken), and the waker a
+//! waiting flow's driver left. A slot is in the queue at most once, so the queue never holds
+//! more entries than there are slots, however long nobody drains it.
 
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::task::Waker;
 
 use super::cache::TokenId;
 use super::fetches::FetchId;
 use super::io::{Action, FlowId, Method, SendRequest, TokenRequest};
 use super::registry::RegistryId;
+use super::route_scopes::{Route, RouteScopes};
 use super::token_request::Grant;
+use crate::origin::UrlParts;
 use crate::scope::{Scope, ScopeSet};
 use crate::secret::{Authorization, Secret};
 
@@ -47,24 +57,40 @@ pub(super) enum SentAuth {
 
 /// Where the flow's request goes now; a redirect changes it.
 pub(super) struct Target {
-    /// Shared with the `SendRequest`s handed out (see [`Flows::reserve`]).
+    /// Shared with the `SendRequest`s handed out, and reused by the next flow of the slot
+    /// once they are dropped.
     pub(super) url: Arc<String>,
-    /// Where the path starts in `url`, so routes are read without parsing the URL again.
+    /// Where the path starts in `url`.
     pub(super) path_start: usize,
+    /// The route, read once per URL.
+    route: Route,
     pub(super) redirected: bool,
     /// Whether the target is on the registry's origin (a redirect may leave it).
     pub(super) on_registry: bool,
 }
 
 impl Target {
-    /// The path and query (targets are stored without fragments; one is cut here anyway).
-    pub(super) fn route(&self) -> (&str, Option<&str>) {
-        let pq = self.url.get(self.path_start..).unwrap_or("/");
-        let pq = pq.split_once('#').map_or(pq, |(p, _)| p);
-        match pq.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (pq, None),
+    /// A target for `parts`, written into `url`'s buffer (reused when nothing else shares it).
+    pub(super) fn write(url: &mut Arc<String>, parts: &UrlParts<'_>) -> usize {
+        if Arc::get_mut(url).is_none() {
+            *url = Arc::default();
         }
+        let buffer = Arc::make_mut(url);
+        parts.write_to(buffer);
+        buffer.len() - parts.path_and_query.len()
+    }
+
+    /// Points the target at `url`, whose path starts at `path_start` and whose route was
+    /// read as `route`.
+    pub(super) fn set(&mut self, url: Arc<String>, path_start: usize, route: Route) {
+        self.route = route;
+        self.url = url;
+        self.path_start = path_start;
+    }
+
+    /// The scopes the route implies.
+    pub(super) fn scopes(&self) -> RouteScopes<'_> {
+        self.route.scopes(&self.url)
     }
 }
 
@@ -140,6 +166,12 @@ impl Wire {
     pub(super) fn iter(&self) -> impl Iterator<Item = &WireSecret> {
         self.first.iter().chain(self.more.iter())
     }
+
+    /// Forgets every secret (a flow that ended must not keep them alive).
+    fn clear(&mut self) {
+        self.first = None;
+        self.more.clear();
+    }
 }
 
 pub(super) struct Flow {
@@ -162,11 +194,18 @@ pub(super) struct Flow {
 }
 
 impl Flow {
-    pub(super) fn new(registry: RegistryId, method: Method, target: Target) -> Self {
+    /// A flow for a slot that never held one.
+    fn empty() -> Self {
         Flow {
-            registry,
-            method,
-            target,
+            registry: RegistryId::NONE,
+            method: Method::Get,
+            target: Target {
+                url: Arc::default(),
+                path_start: 0,
+                route: Route::default(),
+                redirected: false,
+                on_registry: true,
+            },
             asked: AskedScopes::default(),
             caller_auth: false,
             state: State::Plan,
@@ -179,6 +218,29 @@ impl Flow {
         }
     }
 
+    /// Makes the flow (of a reused slot) a new flow of `method` to `parts` on `registry`,
+    /// keeping its buffers.
+    pub(super) fn start(&mut self, registry: RegistryId, method: Method, parts: &UrlParts<'_>) {
+        let path_start = Target::write(&mut self.target.url, parts);
+        self.target.route = Route::read(method, parts, path_start);
+        self.target.path_start = path_start;
+        self.target.redirected = false;
+        self.target.on_registry = true;
+        self.registry = registry;
+        self.method = method;
+        self.asked.declared.clear();
+        self.asked.challenged.clear();
+        self.asked.opaque.clear();
+        self.caller_auth = false;
+        self.state = State::Plan;
+        self.sent = SentAuth::Nothing;
+        self.handed_out = false;
+        self.fetched_token = None;
+        self.counts = Counts::default();
+        self.recoveries = Recoveries::default();
+        self.wire.clear();
+    }
+
     pub(super) fn finish(&mut self, action: Action) {
         self.state = State::Finished(action);
     }
@@ -186,10 +248,18 @@ impl Flow {
 
 struct Slot {
     generation: u32,
-    flow: Option<Flow>,
-    /// The URL buffer of the last flow in this slot, reused so a flow on the hot path does not
-    /// allocate (when the caller has dropped the `SendRequest`s that shared it).
-    spare: Option<Arc<String>>,
+    /// A flow is in progress in the slot.
+    busy: bool,
+    /// The flow, boxed so that taking it out to work on it moves a pointer; kept when the
+    /// flow ends, with its buffers, for the next flow of the slot.
+    flow: Option<Box<Flow>>,
+    /// The flow in this slot was released from a wait and not reported yet.
+    woken: bool,
+    /// The slot's index is in the woken queue (it stays there after its flow ends, until
+    /// drained, so that a slot is never queued twice).
+    queued: bool,
+    /// What to wake when this slot's waiting flow is released.
+    waker: Option<Waker>,
 }
 
 /// The flows in progress.
@@ -198,6 +268,8 @@ pub(super) struct Flows {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
+    /// Slots whose flow a fetch released from waiting, oldest first; each at most once.
+    woken: VecDeque<u32>,
 }
 
 impl Flows {
@@ -206,43 +278,38 @@ impl Flows {
         self.live
     }
 
-    /// A slot for a new flow and the URL buffer to build its target in (reused when no
-    /// `SendRequest` still shares it); `None` when no slot index is left.
-    pub(super) fn reserve(&mut self) -> Option<(u32, Arc<String>)> {
+    /// A free slot and the flow to fill in (the slot's last one, or a new one); `None` when
+    /// no slot index is left.
+    pub(super) fn reserve(&mut self) -> Option<(u32, Box<Flow>)> {
         let index = match self.free.pop() {
             Some(i) => i,
             None => {
                 let i = u32::try_from(self.slots.len()).ok()?;
                 self.slots.push(Slot {
                     generation: 0,
+                    busy: false,
                     flow: None,
-                    spare: None,
+                    woken: false,
+                    queued: false,
+                    waker: None,
                 });
                 i
             }
         };
-        let spare = self
+        let flow = self
             .slots
             .get_mut(index as usize)
-            .and_then(|s| s.spare.take());
-        let buffer = match spare {
-            Some(mut shared) => match Arc::get_mut(&mut shared) {
-                Some(buffer) => {
-                    buffer.clear();
-                    shared
-                }
-                None => Arc::default(),
-            },
-            None => Arc::default(),
-        };
-        Some((index, buffer))
+            .and_then(|s| s.flow.take())
+            .unwrap_or_else(|| Box::new(Flow::empty()));
+        Some((index, flow))
     }
 
     /// Puts a new flow in a reserved slot.
-    pub(super) fn insert(&mut self, index: u32, flow: Flow) -> FlowId {
+    pub(super) fn insert(&mut self, index: u32, flow: Box<Flow>) -> FlowId {
         let generation = match self.slots.get_mut(index as usize) {
             Some(slot) => {
                 slot.flow = Some(flow);
+                slot.busy = true;
                 slot.generation
             }
             None => 0,
@@ -251,37 +318,86 @@ impl Flows {
         FlowId { index, generation }
     }
 
-    /// Takes a flow out of its slot to work on it (put it back with [`Flows::put`]).
-    pub(super) fn take(&mut self, id: FlowId) -> Option<Flow> {
-        let slot = self.slots.get_mut(id.index as usize)?;
-        if slot.generation != id.generation {
-            return None;
-        }
-        slot.flow.take()
+    fn slot(&mut self, id: FlowId) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(id.index as usize)
+            .filter(|s| s.busy && s.generation == id.generation)
     }
 
-    pub(super) fn put(&mut self, id: FlowId, flow: Flow) {
-        if let Some(slot) = self.slots.get_mut(id.index as usize) {
+    /// Takes a flow out of its slot to work on it (put it back with [`Flows::put`]).
+    pub(super) fn take(&mut self, id: FlowId) -> Option<Box<Flow>> {
+        self.slot(id)?.flow.take()
+    }
+
+    pub(super) fn put(&mut self, id: FlowId, flow: Box<Flow>) {
+        if let Some(slot) = self.slot(id) {
             slot.flow = Some(flow);
         }
     }
 
     /// The flow of a handle, in its slot.
     pub(super) fn get_mut(&mut self, id: FlowId) -> Option<&mut Flow> {
-        let slot = self.slots.get_mut(id.index as usize)?;
-        if slot.generation != id.generation {
-            return None;
-        }
-        slot.flow.as_mut()
+        self.slot(id)?.flow.as_deref_mut()
     }
 
-    /// Ends a taken flow: its slot is free for the next, with its URL buffer.
-    pub(super) fn release(&mut self, id: FlowId, flow: Flow) {
-        if let Some(slot) = self.slots.get_mut(id.index as usize) {
-            slot.spare = Some(flow.target.url);
+    /// Ends a taken flow: its slot is free for the next, which reuses its buffers. What the
+    /// flow held of secrets and of the caller's request goes now.
+    pub(super) fn release(&mut self, id: FlowId, mut flow: Box<Flow>) {
+        if let Some(slot) = self.slot(id) {
+            flow.state = State::Plan;
+            flow.wire.clear();
+            slot.flow = Some(flow);
+            slot.busy = false;
             slot.generation = slot.generation.wrapping_add(1);
+            slot.woken = false;
+            slot.waker = None;
             self.free.push(id.index);
             self.live = self.live.saturating_sub(1);
         }
+    }
+
+    /// Records that a waiting flow was released: it is queued for
+    /// [`Flows::pop_woken`] (once), and the waker left for it, if any, is handed back to be
+    /// woken.
+    pub(super) fn mark_woken(&mut self, id: FlowId) -> Option<Waker> {
+        let slot = self.slot(id)?;
+        slot.woken = true;
+        let queue = !slot.queued;
+        slot.queued = true;
+        let waker = slot.waker.take();
+        if queue {
+            self.woken.push_back(id.index);
+        }
+        waker
+    }
+
+    /// The next flow released from a wait and not reported yet.
+    pub(super) fn pop_woken(&mut self) -> Option<FlowId> {
+        while let Some(index) = self.woken.pop_front() {
+            let Some(slot) = self.slots.get_mut(index as usize) else {
+                continue;
+            };
+            slot.queued = false;
+            if slot.woken && slot.busy {
+                slot.woken = false;
+                return Some(FlowId {
+                    index,
+                    generation: slot.generation,
+                });
+            }
+        }
+        None
+    }
+
+    /// Leaves a waker for a flow, replacing any other; `false` when the flow is unknown.
+    pub(super) fn set_waker(&mut self, id: FlowId, waker: &Waker) -> bool {
+        let Some(slot) = self.slot(id) else {
+            return false;
+        };
+        match &slot.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => slot.waker = Some(waker.clone()),
+        }
+        true
     }
 }

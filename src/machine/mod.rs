@@ -6,7 +6,7 @@
 //! retry, done. Flows are small `Copy` handles ([`FlowId`]) into the authenticator, so many
 //! requests can be in flight at once and share token fetches.
 //!
-//! Inputs are method calls (`start`, `handle_response`, `handle_fetch_response`,
+//! Inputs are method calls (`start`, `handle_response`, `handle_token_response`,
 //! `handle_send_failed`, `handle_timeout`, `cancel`), each taking the caller's `now`; output
 //! is one flat [`Action`] per [`Authenticator::poll`]. The machine never performs I/O, reads
 //! a clock, spawns, or holds a request body.
@@ -14,7 +14,7 @@
 //! # Bounds
 //! A flow emits at most `3 + max_redirects` [`Action::Send`]s (the first send, a retry after the
 //! registry's first challenge, one more after a stale token, a widened scope or Harbor's Basic
-//! answer, and one per redirect) and at most [`MAX_TOKEN_REQUESTS`] [`Action::Fetch`]es (two
+//! answer, and one per redirect) and at most [`MAX_TOKEN_REQUESTS`] [`Action::FetchToken`]s (two
 //! token acquisitions, each a POST and its GET fallback), then `Done` or `Failed`.
 //! [`Action::Wait`] is not counted: it repeats until the fetch it waits for ends, at the
 //! latest [`Config::fetch_timeout`] after that fetch was handed out.
@@ -47,17 +47,20 @@ mod route_scopes;
 mod scrub;
 mod token_request;
 
+use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::sync::Arc;
 use core::mem;
 
 pub use config::Config;
-pub use io::{Action, FlowId, Method, Now, Request, Response, SendRequest, TokenRequest};
+pub use io::{
+    Action, FlowId, HeaderList, HeaderPair, Method, Now, Request, Response, SendRequest,
+    TokenRequest,
+};
 
 use self::cache::TokenCache;
 use self::clock::Clock;
 use self::fetches::Fetches;
-use self::flow::{Flow, Flows, State, Target};
+use self::flow::{Flow, Flows, State};
 use self::io::Target as RequestTarget;
 use self::registry::{Registries, RegistryId};
 use self::registry_credentials::RegistryCredentials;
@@ -166,6 +169,26 @@ impl Authenticator {
         self.tokens.clear();
     }
 
+    /// Reads a registry's error body the way the machine reads those it quotes in errors:
+    /// its `errors[]` (or OAuth2 `error`), each text normalised, scrubbed of every secret
+    /// this authenticator holds (credentials, the Basic values made of them, refresh tokens,
+    /// cached tokens) and clipped. For a driver that reports a final 4xx or 5xx answer, which
+    /// is the caller's and not an [`Error`].
+    ///
+    /// ```
+    /// use registry_auth::{Authenticator, Config, Credentials};
+    ///
+    /// let mut auth = Authenticator::new(Config::default());
+    /// auth.set_credentials("registry.example.com", Credentials::basic("alice", "s3cret-pw"));
+    /// let body = br#"{"errors":[{"code":"DENIED","message":"bad password s3cret-pw"}]}"#;
+    /// assert_eq!(auth.read_error_body(body).to_string(), "DENIED: bad password <redacted>");
+    /// ```
+    pub fn read_error_body(&self, body: &[u8]) -> crate::token::ErrorBody {
+        let mut parsed = crate::token::ErrorBody::parse_raw(body);
+        parsed.clean(&mut self.machine_scrubber());
+        parsed
+    }
+
     /// The number of cached tokens.
     pub fn cached_tokens(&self) -> usize {
         self.tokens.len()
@@ -194,6 +217,9 @@ impl Authenticator {
     ) -> Result<FlowId, Error> {
         let request = request.into();
         self.tick(now.into());
+        let method = request.method.map_err(|name| Error::UnsupportedMethod {
+            method: String::from(name),
+        })?;
         if self.flows.live() >= self.config.max_flows {
             return Err(Error::LimitExceeded(LimitKind::Flows));
         }
@@ -210,25 +236,17 @@ impl Authenticator {
             role: UrlRole::Request,
             error,
         })?;
-        let (index, mut url) = self
-            .flows
-            .reserve()
-            .ok_or(Error::LimitExceeded(LimitKind::Flows))?;
         let tokens = &mut self.tokens;
         let registry = self
             .registries
-            .acquire(&parts, |gone| tokens.remove_registry(gone));
-        let buffer = Arc::make_mut(&mut url);
-        parts.write_to(buffer);
-        let path_start = buffer.len() - parts.path_and_query.len();
-        let target = Target {
-            url,
-            path_start,
-            redirected: false,
-            on_registry: true,
+            .acquire(&parts, |gone| tokens.remove_registry(gone))
+            .ok_or(Error::LimitExceeded(LimitKind::Flows))?;
+        let Some((index, mut flow)) = self.flows.reserve() else {
+            self.registries.release(registry);
+            return Err(Error::LimitExceeded(LimitKind::Flows));
         };
-        let mut flow = Flow::new(registry, request.method, target);
-        flow.asked.declared = request.scopes.to_vec();
+        flow.start(registry, method, &parts);
+        flow.asked.declared.extend_from_slice(request.scopes);
         flow.caller_auth = request.caller_authorized;
         Ok(self.flows.insert(index, flow))
     }
@@ -259,7 +277,7 @@ impl Authenticator {
                     return action;
                 }
                 State::AwaitFetch { request, .. } => {
-                    let action = Action::Fetch(request.clone());
+                    let action = Action::FetchToken(request.clone());
                     flow.handed_out = true;
                     self.flows.put(id, flow);
                     return action;
@@ -285,6 +303,60 @@ impl Authenticator {
         self.fetches.next_deadline().map(|ms| self.clock.to_now(ms))
     }
 
+    /// The next flow a finished token fetch released from [`Action::Wait`], oldest first:
+    /// poll it. Like quinn-proto's event polling, call it after every input (and drain it);
+    /// a flow is reported once per wait that ends, whatever ended it (the fetch answered,
+    /// failed, cancelled, presumed lost, or the credentials it was made with changed).
+    ///
+    /// The queue holds each flow at most once and forgets flows that end, so it never grows
+    /// past the number of flows in progress, however long nobody drains it; a driver that
+    /// only wakes tasks through [`set_waker`](Self::set_waker) may ignore it.
+    ///
+    /// A caller that runs one flow at a time never sees `Wait`, and so nothing here, unless it
+    /// abandoned an earlier flow that had a token request out.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use registry_auth::{Action, Authenticator, Config, Request, Response};
+    ///
+    /// let mut auth = Authenticator::new(Config::default());
+    /// let url = "https://registry.example.com/v2/team/app/manifests/1";
+    /// let challenge = [("WWW-Authenticate", r#"Bearer realm="https://auth.example.com/token""#)];
+    /// let now = Duration::from_secs(1);
+    /// // Two flows for one repository: both meet the challenge, one fetches the token.
+    /// let (a, b) = (auth.start(Request::get(url), now)?, auth.start(Request::get(url), now)?);
+    /// assert!(matches!((auth.poll(a), auth.poll(b)), (Action::Send(_), Action::Send(_))));
+    /// for id in [a, b] {
+    ///     auth.handle_response(id, Response::new(401).headers(&challenge), now)?;
+    /// }
+    /// assert!(matches!(auth.poll(a), Action::FetchToken(_)));
+    /// assert!(matches!(auth.poll(b), Action::Wait));
+    /// assert_eq!(auth.poll_woken(), None);
+    ///
+    /// let token = Response::new(200).body(br#"{"token":"t0k3n"}"#);
+    /// auth.handle_token_response(a, token, now)?;
+    /// assert_eq!(auth.poll_woken(), Some(b)); // b can go on: it finds the token
+    /// assert_eq!(auth.poll_woken(), None);
+    /// assert!(matches!(auth.poll(b), Action::Send(s) if s.authorization().is_some()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn poll_woken(&mut self) -> Option<FlowId> {
+        self.flows.pop_woken()
+    }
+
+    /// Leaves a waker for a flow that [`poll`](Self::poll) answered [`Action::Wait`]: the
+    /// machine wakes it (once, with `Waker::wake`, from inside the input that ends the wait)
+    /// when the flow stops waiting, the only call the machine ever makes out. For async
+    /// drivers that share one authenticator between tasks: call it under the same lock as
+    /// the `poll` that answered `Wait`, so that no wake-up falls between the two.
+    /// [`drive::run_async`](crate::drive::run_async) does this.
+    ///
+    /// A later call replaces the waker; it is dropped when the flow ends. Returns `false`
+    /// (and keeps nothing) when the flow is unknown.
+    pub fn set_waker(&mut self, id: FlowId, waker: &core::task::Waker) -> bool {
+        self.flows.set_waker(id, waker)
+    }
+
     /// Tells the machine the time, with no other input: token requests unanswered past
     /// [`Config::fetch_timeout`] are presumed lost, and the flows that waited for them plan
     /// again (poll them).
@@ -296,8 +368,10 @@ impl Authenticator {
     /// deadline are presumed lost.
     fn tick(&mut self, now: Now) {
         let now = self.clock.tick(now);
-        for id in self.fetches.expire(now) {
-            self.wake(id, None);
+        if self.fetches.may_expire(now) {
+            for id in self.fetches.expire(now) {
+                self.wake(id, None);
+            }
         }
     }
 
@@ -306,38 +380,42 @@ impl Authenticator {
     ///
     /// # Errors
     /// [`UsageError`] when the flow is unknown or did not ask to send.
-    pub fn handle_response<'r>(
+    pub fn handle_response<'r, H: HeaderList<'r>>(
         &mut self,
         id: FlowId,
-        response: impl Into<Response<'r>>,
+        response: impl Into<Response<'r, H>>,
         now: impl Into<Now>,
     ) -> Result<(), UsageError> {
         let response = response.into();
+        let view = response.view();
         self.input(
             id,
             now.into(),
             |flow| flow.handed_out && matches!(flow.state, State::AwaitSend(_)),
-            |auth, flow| auth.on_response(flow, &response),
+            |auth, flow| auth.on_response(flow, &view),
         )
     }
 
-    /// Reports the response to the machine's own request (after an [`Action::Fetch`]), with its
-    /// body (read at most [`TokenLimits::body_bytes`](crate::token::TokenLimits::body_bytes)
-    /// plus one bytes).
+    /// Reports the response to the machine's own token request (after an
+    /// [`Action::FetchToken`]), with its body: read at most
+    /// [`TokenLimits::read_limit`](crate::token::TokenLimits::read_limit) bytes of it
+    /// (`Config::get_token_limits().read_limit()`), one more than the largest body accepted,
+    /// so that a body too large is told from one that fits.
     ///
     /// # Errors
-    /// [`UsageError`] when the flow is unknown or did not ask to fetch.
-    pub fn handle_fetch_response<'r>(
+    /// [`UsageError`] when the flow is unknown or did not ask to fetch a token.
+    pub fn handle_token_response<'r, H: HeaderList<'r>>(
         &mut self,
         id: FlowId,
-        response: impl Into<Response<'r>>,
+        response: impl Into<Response<'r, H>>,
         now: impl Into<Now>,
     ) -> Result<(), UsageError> {
         let response = response.into();
+        let view = response.view();
         let awaits_fetch =
             |flow: &Flow| flow.handed_out && matches!(flow.state, State::AwaitFetch { .. });
         self.input(id, now.into(), awaits_fetch, |auth, flow| {
-            auth.on_fetch_response(flow, &response)
+            auth.on_fetch_response(flow, &view)
         })
     }
 
@@ -361,7 +439,7 @@ impl Authenticator {
         result
     }
 
-    /// Reports that the request of the last [`Action::Send`] or [`Action::Fetch`] could not be
+    /// Reports that the request of the last [`Action::Send`] or [`Action::FetchToken`] could not be
     /// sent (connection refused, timeout). The flow fails with [`Error::SendFailed`]; flows
     /// waiting for its token fetch try their own. Retrying is the caller's decision: start a
     /// new flow.
@@ -404,7 +482,7 @@ impl Authenticator {
         }
     }
 
-    fn release(&mut self, id: FlowId, flow: Flow) {
+    fn release(&mut self, id: FlowId, flow: Box<Flow>) {
         self.registries.release(flow.registry);
         self.flows.release(id, flow);
     }

@@ -17,7 +17,6 @@ use super::io::{FlowId, SendRequest, TokenRequest};
 use super::policy::{check_realm, check_registry};
 use super::registry::LastChallenge;
 use super::registry_credentials::CredEntry;
-use super::route_scopes::route_scopes;
 use super::token_request::{self, Grant, Inputs};
 use super::{Authenticator, MAX_TOKEN_REQUESTS};
 use crate::error::{Error, LimitKind};
@@ -30,8 +29,7 @@ impl Authenticator {
     pub(super) fn cred_for(&self, flow: &Flow) -> Option<&CredEntry> {
         let name = &self.registries.get(flow.registry)?.name;
         let repository = if self.creds.has_namespaces(name) {
-            let (path, query) = flow.target.route();
-            route_scopes(flow.method, path, query).repository()
+            flow.target.scopes().repository()
         } else {
             None
         };
@@ -109,8 +107,7 @@ impl Authenticator {
         }
         let now = self.clock.now_ms();
         let cred_id = cred.map(|c| c.id);
-        let (path, query) = flow.target.route();
-        let route = route_scopes(flow.method, path, query);
+        let route = flow.target.scopes();
         // A token this flow fetched is used even inside the refresh margin (a margin longer
         // than the token's life would otherwise refetch forever), but never once expired, and
         // not for a route it was not asked for (a same-origin redirect to another repository).
@@ -135,12 +132,12 @@ impl Authenticator {
             opaque: &flow.asked.opaque,
             usable_until: now.saturating_add(margin),
         });
-        if let Some((token, t)) = cached {
+        if let Some((token, auth)) = cached {
             let sent = SentAuth::Bearer {
                 token,
                 fetched_by_flow: false,
             };
-            return self.send(flow, Some(t.auth.clone()), sent);
+            return self.send(flow, Some(auth.clone()), sent);
         }
         let (realm, service) = (realm.clone(), service.clone());
         let need = self.required_scopes(flow);
@@ -170,8 +167,7 @@ impl Authenticator {
     /// challenges (and widened).
     pub(super) fn required_scopes(&self, flow: &Flow) -> ScopeSet {
         let mut set = flow.asked.challenged.clone();
-        let (path, query) = flow.target.route();
-        route_scopes(flow.method, path, query).add_to(&mut set);
+        flow.target.scopes().add_to(&mut set);
         set.extend(flow.asked.declared.iter().cloned());
         set
     }
@@ -188,7 +184,7 @@ impl Authenticator {
             scopes: &f.scopes,
             opaque: &f.opaque,
             creds: cred.map(|c| &c.creds),
-            refresh_token: cred.and_then(|c| self.creds.refresh_token(c.id)),
+            refresh_token: cred.and_then(|c| self.creds.refresh_token(c.id, &f.realm)),
             config: &self.config,
         };
         Some((inputs, reg.post_refused))

@@ -17,9 +17,19 @@ use crate::credentials::Credentials;
 use crate::registry_name::{covers, credential_key};
 use crate::secret::{Authorization, Secret};
 
+/// Refresh tokens kept per credentials entry (one per realm that issued one).
+const MAX_REFRESH_TOKENS: usize = 4;
+
 /// The id of one credentials entry; a replaced entry gets a new one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct CredId(u64);
+
+#[cfg(test)]
+impl CredId {
+    pub(super) fn for_test(n: u64) -> Self {
+        CredId(n)
+    }
+}
 
 /// Credentials for one registry or namespace, with the header values built once.
 pub(super) struct CredEntry {
@@ -48,8 +58,10 @@ struct ForRegistry {
 #[derive(Default)]
 pub(super) struct RegistryCredentials {
     by_registry: BTreeMap<String, ForRegistry>,
-    /// Refresh tokens realms issued in exchange for an entry's credentials.
-    refresh_tokens: BTreeMap<CredId, Secret>,
+    /// Refresh tokens realms issued in exchange for an entry's credentials, by entry and
+    /// realm: a refresh token goes back only to the realm that issued it (another origin of
+    /// the same registry name may name another realm).
+    refresh_tokens: BTreeMap<(CredId, String), Secret>,
     next_id: u64,
 }
 
@@ -90,7 +102,7 @@ impl RegistryCredentials {
         };
         let old = old.map(|e| e.id);
         if let Some(id) = old {
-            self.refresh_tokens.remove(&id);
+            self.drop_refresh_tokens(id);
         }
         let registry = String::from(registry);
         (registry, old)
@@ -117,7 +129,7 @@ impl RegistryCredentials {
         }
         let removed = removed.map(|e| e.id);
         if let Some(id) = removed {
-            self.refresh_tokens.remove(&id);
+            self.drop_refresh_tokens(id);
         }
         (String::from(registry), removed)
     }
@@ -150,20 +162,52 @@ impl RegistryCredentials {
             .flat_map(|s| s.whole.iter().chain(s.namespaces.iter().map(|(_, e)| e)))
     }
 
-    pub(super) fn refresh_token(&self, id: CredId) -> Option<&Secret> {
-        self.refresh_tokens.get(&id)
+    /// The refresh token `realm` issued for the entry `id`.
+    pub(super) fn refresh_token(&self, id: CredId, realm: &str) -> Option<&Secret> {
+        self.refresh_tokens.get(&(id, String::from(realm)))
     }
 
-    pub(super) fn set_refresh_token(&mut self, id: CredId, token: Secret) {
+    /// Keeps a refresh token `realm` issued for the entry `id`, at most
+    /// [`MAX_REFRESH_TOKENS`] per entry (a registry that names ever new realms must not grow
+    /// the table).
+    pub(super) fn set_refresh_token(&mut self, id: CredId, realm: &str, token: Secret) {
         // Only for an entry that still exists: credentials replaced while the request was out
         // do not get the old ones' refresh token.
-        if self.entries().any(|e| e.id == id) {
-            self.refresh_tokens.insert(id, token);
+        if !self.entries().any(|e| e.id == id) {
+            return;
         }
+        let key = (id, String::from(realm));
+        if !self.refresh_tokens.contains_key(&key) {
+            let held: Vec<(CredId, String)> = self
+                .refresh_tokens
+                .range((id, String::new())..)
+                .take_while(|((i, _), _)| *i == id)
+                .map(|(k, _)| k.clone())
+                .collect();
+            if held.len() >= MAX_REFRESH_TOKENS {
+                if let Some(oldest) = held.into_iter().next() {
+                    self.refresh_tokens.remove(&oldest);
+                }
+            }
+        }
+        self.refresh_tokens.insert(key, token);
     }
 
-    pub(super) fn drop_refresh_token(&mut self, id: CredId) {
-        self.refresh_tokens.remove(&id);
+    /// Whether any realm issued a refresh token for the entry `id`.
+    pub(super) fn has_refresh_token(&self, id: CredId) -> bool {
+        self.refresh_tokens
+            .range((id, String::new())..)
+            .next()
+            .is_some_and(|((i, _), _)| *i == id)
+    }
+
+    /// Drops the refresh token `realm` issued for the entry `id` (the realm refused it).
+    pub(super) fn drop_refresh_token(&mut self, id: CredId, realm: &str) {
+        self.refresh_tokens.remove(&(id, String::from(realm)));
+    }
+
+    fn drop_refresh_tokens(&mut self, id: CredId) {
+        self.refresh_tokens.retain(|(i, _), _| *i != id);
     }
 
     /// Every refresh token held.
@@ -206,16 +250,27 @@ mod tests {
         let (reg, old) = t.set("Quay.io:443/org-a/", basic("a"));
         assert_eq!((reg.as_str(), old), ("quay.io", None));
         let first = t.find("quay.io", Some("org-a/x")).map(|e| e.id).unwrap();
-        t.set_refresh_token(first, Secret::new("rt"));
-        assert!(t.refresh_token(first).is_some());
+        t.set_refresh_token(first, "https://auth/a", Secret::new("rt"));
+        assert!(t.refresh_token(first, "https://auth/a").is_some());
+        // Only the realm that issued it gets it back.
+        assert!(t.refresh_token(first, "https://auth/b").is_none());
         let (_, old) = t.set("quay.io/org-a", basic("b"));
         assert_eq!(old, Some(first));
-        assert!(t.refresh_token(first).is_none());
+        assert!(t.refresh_token(first, "https://auth/a").is_none());
         let second = t.find("quay.io", Some("org-a/x")).map(|e| e.id).unwrap();
         assert_ne!(first, second);
         // A refresh token for credentials already replaced is not kept.
-        t.set_refresh_token(first, Secret::new("late"));
+        t.set_refresh_token(first, "https://auth/a", Secret::new("late"));
         assert_eq!(t.refresh_tokens().count(), 0);
+        // Realms without end keep a bounded number.
+        for r in 0..20 {
+            t.set_refresh_token(
+                second,
+                &alloc::format!("https://auth/{r}"),
+                Secret::new("x"),
+            );
+        }
+        assert_eq!(t.refresh_tokens().count(), MAX_REFRESH_TOKENS);
         assert_eq!(t.remove("quay.io/org-a").1, Some(second));
         assert!(t.find("quay.io", Some("org-a/x")).is_none());
         assert_eq!(t.entries().count(), 0);

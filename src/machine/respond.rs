@@ -3,14 +3,15 @@
 
 use alloc::sync::Arc;
 
-use super::flow::{Flow, SentAuth, State, Target};
-use super::io::{Action, Method, Response};
+use super::flow::{Flow, SentAuth, State};
+use super::io::{Action, Method, ResponseView};
+use super::route_scopes::Route;
 use super::{Authenticator, MAX_AUTH_RETRIES};
 use crate::error::{Error, LimitKind, UrlRole};
 use crate::origin::{resolve, UrlError, UrlParts};
 
 impl Authenticator {
-    pub(super) fn on_response(&mut self, flow: &mut Flow, response: &Response<'_>) {
+    pub(super) fn on_response(&mut self, flow: &mut Flow, response: &ResponseView<'_, '_>) {
         let status = response.status;
         if matches!(status, 301 | 302 | 303 | 307 | 308) {
             if let Some(location) = response.first("location") {
@@ -28,7 +29,7 @@ impl Authenticator {
                     token,
                     fetched_by_flow: false,
                 },
-            ) if self.config.stale_on_403_400 && !flow.recoveries.stale_token => {
+            ) if self.config.renew_token_on_403_400 && !flow.recoveries.stale_token => {
                 self.tokens.remove(token);
                 flow.recoveries.stale_token = true;
                 retry(flow);
@@ -41,40 +42,39 @@ impl Authenticator {
         if flow.counts.redirects >= self.config.max_redirects {
             return self.fail(flow, Error::LimitExceeded(LimitKind::Redirects));
         }
-        let target = core::str::from_utf8(location)
+        let url = match core::str::from_utf8(location)
             .map_err(|_| UrlError::InvalidCharacter)
             .and_then(|l| resolve(&flow.target.url, l))
-            .and_then(|url| {
-                let parts = UrlParts::parse(&url)?;
-                Ok((
-                    parts.origin(),
-                    url.len() - parts.path_and_query.len(),
-                    url.clone(),
-                ))
-            });
-        let (origin, path_start, url) = match target {
-            Ok(t) => t,
-            Err(error) => {
-                let role = UrlRole::Location;
-                return self.fail(flow, Error::InvalidUrl { role, error });
-            }
+        {
+            Ok(url) => url,
+            Err(error) => return self.fail_location(flow, error),
+        };
+        let parts = match UrlParts::parse(&url) {
+            Ok(parts) => parts,
+            Err(error) => return self.fail_location(flow, error),
         };
         flow.counts.redirects += 1;
         let on_registry = self
             .registries
             .get(flow.registry)
-            .is_some_and(|r| r.origin == origin);
-        flow.target = Target {
-            url: Arc::new(url),
-            path_start,
-            redirected: true,
-            on_registry,
-        };
+            .is_some_and(|r| parts.is_origin(&r.origin));
         if status == 303 && flow.method != Method::Head {
             flow.method = Method::Get;
         }
+        let path_start = url.len() - parts.path_and_query.len();
+        let route = Route::read(flow.method, &parts, path_start);
+        flow.target.set(Arc::new(url), path_start, route);
+        flow.target.redirected = true;
+        flow.target.on_registry = on_registry;
         flow.sent = SentAuth::Nothing;
         flow.state = State::Plan;
+    }
+}
+
+impl Authenticator {
+    fn fail_location(&self, flow: &mut Flow, error: UrlError) {
+        let role = UrlRole::Location;
+        self.fail(flow, Error::InvalidUrl { role, error });
     }
 }
 

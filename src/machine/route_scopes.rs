@@ -3,6 +3,7 @@
 use alloc::string::String;
 
 use super::io::Method;
+use crate::origin::UrlParts;
 use crate::query::query_param;
 use crate::scope::{Scope, ScopeSet};
 
@@ -18,8 +19,77 @@ pub(crate) enum RouteScopes<'a> {
     Repository {
         name: &'a str,
         actions: &'static [&'static str],
-        mount_from: Option<String>,
+        mount_from: Option<&'a str>,
     },
+}
+
+/// A route read once per target URL: where the repository name sits in the URL, so that the
+/// scopes of every later poll are a slice away.
+#[derive(Debug, Default)]
+pub(crate) struct Route {
+    kind: RouteKind,
+    /// A mount's source repository (`?mount=...&from=...`), decoded.
+    mount_from: Option<String>,
+}
+
+#[derive(Debug, Default)]
+enum RouteKind {
+    #[default]
+    Nothing,
+    Catalog,
+    Repository {
+        /// Byte offsets of the name in the URL.
+        start: usize,
+        end: usize,
+        actions: &'static [&'static str],
+    },
+}
+
+impl Route {
+    /// Reads the route of a URL whose path starts at `path_start`, for a request with
+    /// `method`.
+    pub(crate) fn read(method: Method, parts: &UrlParts<'_>, path_start: usize) -> Route {
+        let (path, query) = (parts.path(), parts.query());
+        if path == "/v2/_catalog" {
+            return Route {
+                kind: RouteKind::Catalog,
+                mount_from: None,
+            };
+        }
+        let Some((name, actions, mount_from)) = read_route(method, path, query) else {
+            return Route::default();
+        };
+        // `name` is a slice of `path`, which the URL holds from `path_start`.
+        let start = path_start + (name.as_ptr() as usize).saturating_sub(path.as_ptr() as usize);
+        Route {
+            kind: RouteKind::Repository {
+                start,
+                end: start + name.len(),
+                actions,
+            },
+            mount_from,
+        }
+    }
+
+    /// The scopes, borrowed from `url` (the URL the route was read from).
+    pub(crate) fn scopes<'a>(&'a self, url: &'a str) -> RouteScopes<'a> {
+        match self.kind {
+            RouteKind::Nothing => RouteScopes::Nothing,
+            RouteKind::Catalog => RouteScopes::Catalog,
+            RouteKind::Repository {
+                start,
+                end,
+                actions,
+            } => match url.get(start..end) {
+                Some(name) => RouteScopes::Repository {
+                    name,
+                    actions,
+                    mount_from: self.mount_from.as_deref(),
+                },
+                None => RouteScopes::Nothing,
+            },
+        }
+    }
 }
 
 const ROUTES: [&str; 4] = ["manifests/", "blobs/", "tags/", "referrers/"];
@@ -30,13 +100,19 @@ const ROUTES: [&str; 4] = ["manifests/", "blobs/", "tags/", "referrers/"];
 /// than the whole cached-token path.
 fn route_start(rest: &str) -> Option<usize> {
     let bytes = rest.as_bytes();
-    let mut end = bytes.len();
-    while let Some(slash) = bytes.get(..end)?.iter().rposition(|&b| b == b'/') {
-        let after = rest.get(slash + 1..)?;
-        if ROUTES.iter().any(|r| after.starts_with(r)) {
-            return Some(slash);
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        if bytes.get(i) != Some(&b'/') {
+            continue;
         }
-        end = slash;
+        // Only a word that starts like a route word is compared with the list.
+        let after = bytes.get(i + 1..)?;
+        if matches!(after.first(), Some(b'm' | b'b' | b't' | b'r'))
+            && ROUTES.iter().any(|r| after.starts_with(r.as_bytes()))
+        {
+            return Some(i);
+        }
     }
     None
 }
@@ -51,24 +127,17 @@ fn actions(method: Method) -> &'static [&'static str] {
     }
 }
 
-pub(crate) fn route_scopes<'a>(
+/// The scopes a route implies: the repository name (borrowed from `path`), the actions its
+/// method needs, and a mount's source repository (decoded, so owned: it may hold escapes).
+fn read_route<'a>(
     method: Method,
     path: &'a str,
     query: Option<&str>,
-) -> RouteScopes<'a> {
-    let Some(rest) = path.strip_prefix("/v2/") else {
-        return RouteScopes::Nothing;
-    };
-    if rest == "_catalog" {
-        return RouteScopes::Catalog;
-    }
-    let Some(end) = route_start(rest) else {
-        return RouteScopes::Nothing;
-    };
-    let name = rest.get(..end).unwrap_or_default();
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
-        return RouteScopes::Nothing;
-    }
+) -> Option<(&'a str, &'static [&'static str], Option<String>)> {
+    let rest = path.strip_prefix("/v2/")?;
+    let end = route_start(rest)?;
+    // The path was read as URI characters (visible ASCII) already.
+    let name = rest.get(..end).filter(|n| !n.is_empty())?;
     let mount_from = match (method, query) {
         (Method::Post, Some(q))
             if rest
@@ -80,11 +149,7 @@ pub(crate) fn route_scopes<'a>(
         _ => None,
     }
     .filter(|from| !from.is_empty() && from.bytes().all(|b| b.is_ascii_graphic()));
-    RouteScopes::Repository {
-        name,
-        actions: actions(method),
-        mount_from,
-    }
+    Some((name, actions(method), mount_from))
 }
 
 impl<'a> RouteScopes<'a> {
@@ -107,7 +172,7 @@ impl<'a> RouteScopes<'a> {
                 mount_from,
             } => {
                 held.covers_parts("repository", name, actions)
-                    && mount_from.as_deref().map_or(true, |from| {
+                    && mount_from.map_or(true, |from| {
                         held.covers_parts("repository", from, &["pull"])
                     })
             }
@@ -127,10 +192,7 @@ impl<'a> RouteScopes<'a> {
                 if let Ok(s) = Scope::repository(name, actions.iter().copied()) {
                     set.insert(s);
                 }
-                if let Some(Ok(s)) = mount_from
-                    .as_deref()
-                    .map(|f| Scope::repository(f, ["pull"]))
-                {
+                if let Some(Ok(s)) = mount_from.map(|f| Scope::repository(f, ["pull"])) {
                     set.insert(s);
                 }
             }
@@ -143,12 +205,14 @@ mod tests {
     use super::*;
 
     fn scopes(method: Method, url_path: &str) -> alloc::string::String {
-        let (path, query) = match url_path.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (url_path, None),
-        };
+        let url = alloc::format!("https://r.example{url_path}");
+        let route = Route::read(
+            method,
+            &UrlParts::parse(&url).unwrap(),
+            "https://r.example".len(),
+        );
         let mut set = ScopeSet::new();
-        route_scopes(method, path, query).add_to(&mut set);
+        route.scopes(&url).add_to(&mut set);
         alloc::string::ToString::to_string(&set)
     }
 
@@ -220,7 +284,14 @@ mod tests {
 
     #[test]
     fn coverage_matches_the_built_set() {
-        let d = route_scopes(Method::Put, "/v2/a/manifests/1", None);
+        let url = "https://r.example/v2/a/manifests/1#x";
+        let route = Route::read(
+            Method::Put,
+            &UrlParts::parse(url).unwrap(),
+            "https://r.example".len(),
+        );
+        let d = route.scopes(url);
+        assert_eq!(d.repository(), Some("a"));
         let mut set = ScopeSet::new();
         assert!(!d.covered_by(&set));
         d.add_to(&mut set);

@@ -37,6 +37,16 @@ impl Authenticator {
     /// and the Basic values made of them, every refresh token, every cached token, and every
     /// secret the flow itself put on the wire (which the cache may have dropped since).
     fn scrubber(&self, flow: &Flow) -> Scrubber {
+        let mut s = self.machine_scrubber();
+        for w in flow.wire.iter() {
+            s.add(w.text());
+        }
+        s
+    }
+
+    /// Every secret the machine holds, whatever flow: credentials and their Basic values,
+    /// refresh tokens, cached tokens.
+    pub(super) fn machine_scrubber(&self) -> Scrubber {
         let mut s = Scrubber::default();
         for c in self.creds.entries() {
             for secret in c.creds.secrets() {
@@ -53,9 +63,6 @@ impl Authenticator {
         }
         for auth in self.tokens.authorizations() {
             s.add(auth.credentials_part());
-        }
-        for w in flow.wire.iter() {
-            s.add(w.text());
         }
         s
     }

@@ -119,7 +119,7 @@ pub(super) fn build(grant: Grant, inputs: &Inputs<'_>) -> (TokenRequest, Vec<Sec
     if let Some(s) = inputs.service {
         fields.push(("service", s.into()));
     }
-    if config.one_scope_param {
+    if config.scopes_in_one_parameter {
         let joined: Vec<String> = scope_items().collect();
         if !joined.is_empty() {
             fields.push(("scope", joined.join(" ")));
@@ -197,7 +197,7 @@ mod tests {
             Some(crate::AuthScheme::Basic)
         );
         assert_eq!(sent.iter().map(Secret::expose).collect::<Vec<_>>(), ["pw"]);
-        let config = Config::default().one_scope_param(true);
+        let config = Config::default().scopes_in_one_parameter(true);
         let (req, _) = build(Grant::Get, &inputs(None, &scopes, &config));
         assert_eq!(
             req.url(),

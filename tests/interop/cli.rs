@@ -1,4 +1,4 @@
-//! Runs the `fetch` example as a user would, against the test's servers.
+//! Runs the examples (`fetch`, `custom-stack`) as a user would, against the test's servers.
 //!
 //! `cargo test --all-targets` builds the example next to the test binaries; a run of this
 //! test alone does not, so a missing or stale executable is rebuilt through
@@ -16,12 +16,16 @@ pub struct Run {
 }
 
 pub fn fetch(args: &[&str], stdin: &str) -> Run {
+    example("fetch", args, stdin)
+}
+
+pub fn example(name: &str, args: &[&str], stdin: &str) -> Run {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut cmd = match built_fetch().filter(|exe| newer_than_sources(exe, root)) {
+    let mut cmd = match built_example(name).filter(|exe| newer_than_sources(exe, root, name)) {
         Some(exe) => Command::new(exe),
         None => {
             let mut c = Command::new(env!("CARGO"));
-            c.args(["run", "--quiet", "--example", "fetch", "--"]);
+            c.args(["run", "--quiet", "--example", name, "--"]);
             c
         }
     };
@@ -32,14 +36,12 @@ pub fn fetch(args: &[&str], stdin: &str) -> Run {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run the fetch example");
+        .expect("run the example");
     if let Some(mut input) = child.stdin.take() {
         // A usage error exits before reading: a broken pipe then is not the test's failure.
         let _ = input.write_all(stdin.as_bytes());
     }
-    let out = child
-        .wait_with_output()
-        .expect("wait for the fetch example");
+    let out = child.wait_with_output().expect("wait for the example");
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -49,21 +51,22 @@ pub fn fetch(args: &[&str], stdin: &str) -> Run {
 
 /// `<target>/<profile>/deps/interop-<hash>` is this test; examples sit in
 /// `<target>/<profile>/examples/`.
-fn built_fetch() -> Option<PathBuf> {
+fn built_example(name: &str) -> Option<PathBuf> {
     let me = std::env::current_exe().ok()?;
     let exe = me
         .parent()?
         .parent()?
         .join("examples")
-        .join(format!("fetch{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     exe.is_file().then_some(exe)
 }
 
-fn newer_than_sources(exe: &Path, root: &Path) -> bool {
+fn newer_than_sources(exe: &Path, root: &Path, name: &str) -> bool {
     let Some(built) = mtime(exe) else {
         return false;
     };
-    let mut sources = vec![root.join("Cargo.toml"), root.join("examples/fetch.rs")];
+    let example = root.join("examples").join(format!("{name}.rs"));
+    let mut sources = vec![root.join("Cargo.toml"), example];
     let mut dirs = vec![root.join("src")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {

@@ -19,7 +19,7 @@ const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 pub enum Purpose {
     /// The caller's own request ([`Action::Send`]), to the registry or where it redirected.
     Caller,
-    /// A token request of the machine ([`Action::Fetch`]).
+    /// A token request of the machine ([`Action::FetchToken`]).
     Token,
 }
 
@@ -165,7 +165,7 @@ impl Client {
                         .expect("the machine asked for this send");
                     last = Some(r);
                 }
-                Action::Fetch(req) => {
+                Action::FetchToken(req) => {
                     let mut headers = Vec::new();
                     if let Some(a) = req.authorization() {
                         headers.push(("Authorization", a.expose().to_string()));
@@ -178,7 +178,7 @@ impl Client {
                     let head = pairs(&r.headers);
                     let response = Response::new(r.status).headers(&head).body(&r.body);
                     self.auth
-                        .handle_fetch_response(id, response, Instant::now())
+                        .handle_token_response(id, response, Instant::now())
                         .expect("the machine asked for this fetch");
                 }
                 Action::Done => {

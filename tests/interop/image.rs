@@ -1,10 +1,17 @@
 //! Small OCI images and the registry API calls that push and pull them.
 
-use registry_auth::reference::MANIFEST_ACCEPT;
 use registry_auth::Method;
 use serde_json::{json, Value};
 
 use crate::driver::{Call, Client, Failure, Reply};
+
+/// The `Accept` of a manifest request that takes every manifest and index format in use (OCI
+/// image manifests and indexes, Docker schema 2 manifests and lists): a registry answers with
+/// the first format it holds that the client accepts.
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.docker.distribution.manifest.list.v2+json";
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 

@@ -47,20 +47,16 @@ impl Canned {
 
 /// One line per action: `send METHOD URL auth=...`, `fetch METHOD URL auth=... [body=...]`,
 /// `wait`, `done`, `failed: <message>`.
-pub fn describe(action: &Action, original_method: &str) -> String {
+pub fn describe(action: &Action, _original_method: &str) -> String {
     match action {
         Action::Send(s) => {
-            let method = if s.method().as_str() == "OTHER" {
-                original_method.to_string()
-            } else {
-                s.method().as_str().to_string()
-            };
+            let method = s.method().as_str();
             let auth = s
                 .authorization()
                 .map_or("none".to_string(), |a| a.expose().to_string());
             format!("send {method} {} auth={auth}", s.url())
         }
-        Action::Fetch(f) => {
+        Action::FetchToken(f) => {
             let auth = f
                 .authorization()
                 .map_or("none".to_string(), |a| a.expose().to_string());
@@ -87,7 +83,7 @@ pub fn run(
     now: Duration,
     responses: Vec<Canned>,
 ) -> Vec<String> {
-    let method = request.method().as_str();
+    let method = request.method().map_or("?", |m| m.as_str());
     let id = auth.start(request, now).expect("start");
     let mut script: VecDeque<Canned> = responses.into();
     let lines = drive(auth, id, method, now, &mut script);
@@ -115,7 +111,7 @@ pub fn drive(
         let action = auth.poll(id);
         lines.push(describe(&action, method));
         match action {
-            Action::Send(_) | Action::Fetch(_) => {
+            Action::Send(_) | Action::FetchToken(_) => {
                 let r = script
                     .pop_front()
                     .unwrap_or_else(|| panic!("script ran out; transcript: {lines:#?}"));
@@ -129,8 +125,8 @@ pub fn drive(
                     auth.handle_response(id, response, now)
                         .expect("handle_response");
                 } else {
-                    auth.handle_fetch_response(id, response, now)
-                        .expect("handle_fetch_response");
+                    auth.handle_token_response(id, response, now)
+                        .expect("handle_token_response");
                 }
             }
             Action::Wait => return lines,

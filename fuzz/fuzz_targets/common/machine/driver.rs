@@ -91,10 +91,10 @@ pub fn gen_config(u: &mut Unstructured<'_>) -> Setup {
     let stale_on_403_400 = flag(u);
     let mut config = Config::default()
         .allow_insecure(insecure)
-        .stale_on_403_400(stale_on_403_400)
+        .renew_token_on_403_400(stale_on_403_400)
         .password_grant(flag(u))
         .request_refresh_token(flag(u))
-        .one_scope_param(flag(u))
+        .scopes_in_one_parameter(flag(u))
         .max_redirects(max_redirects);
     if chance(u, 1, 4) {
         margin = *pick(
@@ -203,7 +203,7 @@ pub fn clock_step(u: &mut Unstructured<'_>, now: Duration) -> Duration {
 pub fn same_action(a: &Action, b: &Action) -> bool {
     match (a, b) {
         (Action::Send(x), Action::Send(y)) => x == y,
-        (Action::Fetch(x), Action::Fetch(y)) => x == y,
+        (Action::FetchToken(x), Action::FetchToken(y)) => x == y,
         (Action::Wait, Action::Wait) | (Action::Done, Action::Done) => true,
         (Action::Failed(x), Action::Failed(y)) => x == y,
         _ => false,
@@ -254,15 +254,7 @@ pub fn start(
 /// The request as an `http::Request`, when the `http` crate accepts its URL (it refuses a
 /// fragment, for one).
 fn http_request(nf: &NewFlow) -> Option<http::Request<()>> {
-    let method = match nf.method {
-        Method::Get => http::Method::GET,
-        Method::Head => http::Method::HEAD,
-        Method::Post => http::Method::POST,
-        Method::Put => http::Method::PUT,
-        Method::Patch => http::Method::PATCH,
-        Method::Delete => http::Method::DELETE,
-        _ => http::Method::from_bytes(b"PROPFIND").ok()?,
-    };
+    let method = http::Method::from_bytes(nf.method.as_str().as_bytes()).ok()?;
     let mut b = http::Request::builder().method(method).uri(nf.url.as_str());
     if nf.caller_auth {
         b = b.header(http::header::AUTHORIZATION, "Bearer caller");

@@ -131,7 +131,7 @@ impl World {
             expiry: HashMap::new(),
             clock_ms: 0,
             margin_ms: millis(setup.margin),
-            limits: setup.config.current_token_limits(),
+            limits: setup.config.get_token_limits(),
             track_expiry: true,
             issues: HashMap::new(),
             refused: HashSet::new(),
@@ -282,7 +282,7 @@ impl World {
         }
     }
 
-    /// Call before `handle_fetch_response` with what the token request got.
+    /// Call before `handle_token_response` with what the token request got.
     pub fn on_fetch_response(&mut self, f: &mut FlowInfo, peer: &Peer) {
         self.note_headers(peer);
         if !(200..300).contains(&peer.status) {

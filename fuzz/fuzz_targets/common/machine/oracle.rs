@@ -74,7 +74,7 @@ impl World {
                 f.target = target;
                 check_apply_to(s);
             }
-            Action::Fetch(t) => {
+            Action::FetchToken(t) => {
                 f.fetches += 1;
                 if let Some(a) = t.authorization() {
                     f.note_wire_authorization(a);

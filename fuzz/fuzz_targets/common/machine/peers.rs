@@ -268,7 +268,7 @@ pub enum Asked {
 impl Asked {
     pub fn of(action: &Action) -> Asked {
         match action {
-            Action::Fetch(_) => Asked::Fetch,
+            Action::FetchToken(_) => Asked::Fetch,
             Action::Send(s) => Asked::Send(s.authorization().map(Authorization::scheme)),
             _ => Asked::Send(None),
         }
@@ -431,10 +431,18 @@ impl Peer {
     ) -> R {
         let held = self.http_response(u);
         let headers = self.header_pairs();
+        // One header type for both arms: the converted response's map, read as pairs.
+        let converted: Vec<(&str, &[u8])> = held
+            .iter()
+            .flat_map(|r| r.headers().iter())
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+            .collect();
         let response = match &held {
-            Some(r) => Response::from(r).body(&self.body),
+            Some(r) => Response::new(Response::from(r).status())
+                .headers(&converted[..])
+                .body(&self.body),
             None => Response::new(self.status)
-                .headers(&headers)
+                .headers(&headers[..])
                 .body(&self.body),
         };
         f(response)

@@ -66,7 +66,7 @@ pub const ROUTES: [(Method, &str); 12] = [
     (Method::Get, "/v2/_catalog"),
     (Method::Get, "/v2/"),
     (Method::Get, "/v2/team/app/tags/list?n=10"),
-    (Method::Other, "/v2/other/manifests/1"),
+    (Method::Options, "/v2/other/manifests/1"),
     (Method::Get, "/v2/a/b/c/blobs/sha256:01#frag"),
     (Method::Get, "/v2/team/./app/../app/manifests/1"),
 ];
@@ -78,7 +78,7 @@ pub const METHODS: [Method; 7] = [
     Method::Put,
     Method::Patch,
     Method::Delete,
-    Method::Other,
+    Method::Options,
 ];
 
 pub const DECLARED: [&str; 4] = [

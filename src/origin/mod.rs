@@ -129,6 +129,17 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
+    /// See [`UrlParts::origin_hash`].
+    #[cfg(test)]
+    pub(crate) fn key_hash(&self) -> u64 {
+        let host = match &self.host {
+            Host::Name(n) => HostBytes::Name(n.as_bytes()),
+            Host::V4(a) => HostBytes::V4(*a),
+            Host::V6(a) => HostBytes::V6(*a),
+        };
+        hash_origin(self.scheme, self.port, host)
+    }
+
     /// `host[:port]` with the default port left out: how registries are named in
     /// credentials and configuration.
     pub(crate) fn registry_name(&self) -> String {
@@ -156,25 +167,105 @@ pub(crate) struct UrlParts<'a> {
     pub(crate) scheme: Scheme,
     /// The host as written (brackets kept for IPv6).
     pub(crate) host: &'a str,
+    /// What the host is, read once.
+    host_kind: HostKind,
     pub(crate) port: u16,
     /// Path and query, `/` when empty; the fragment is dropped.
     pub(crate) path_and_query: &'a str,
+    /// Where the query's `?` is in `path_and_query` (its length when there is none).
+    query_at: usize,
 }
 
 impl<'a> UrlParts<'a> {
     /// Splits an absolute `http`/`https` URL.
     pub(crate) fn parse(url: &'a str) -> Result<Self, UrlError> {
-        let colon = url.find(':').ok_or(UrlError::NotAbsolute)?;
-        let (scheme, rest) = (
-            url.get(..colon).ok_or(UrlError::NotAbsolute)?,
-            url.get(colon + 1..)
-                .and_then(|r| r.strip_prefix("//"))
-                .ok_or(UrlError::NotAbsolute)?,
-        );
-        let scheme = parse_scheme(scheme)?;
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        match Self::parse_plain(url) {
+            Some(parts) => Ok(parts),
+            None => Self::parse_general(url),
+        }
+    }
+
+    /// [`UrlParts::parse`] for every URL.
+    fn parse_general(url: &'a str) -> Result<Self, UrlError> {
+        let (scheme, rest) = split_scheme(url)?;
+        // The authority ends at the first `/`, `?` or `#`.
+        let end = rest
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
         let (authority, tail) = rest.split_at_checked(end).ok_or(UrlError::NotAbsolute)?;
         Self::from_pieces(scheme, authority, tail)
+    }
+
+    /// The common case in one pass over the bytes: a lower-case scheme, a host name (no IP
+    /// literal, no user information) with an optional port, and a path and query without a
+    /// fragment. Anything else, valid or not, is left to the general reading (`None`), which
+    /// gives the same answer for what this one takes (a property test holds them to it).
+    fn parse_plain(url: &'a str) -> Option<Self> {
+        let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (Scheme::Https, rest)
+        } else {
+            (Scheme::Http, url.strip_prefix("http://")?)
+        };
+        let bytes = rest.as_bytes();
+        // The host: host characters up to `:`, `/`, `?` or the end.
+        let host_len = bytes
+            .iter()
+            .position(|&b| !in_set(&HOST_CHARS, b))
+            .unwrap_or(bytes.len());
+        if !matches!(bytes.get(host_len), None | Some(b':' | b'/' | b'?')) {
+            return None;
+        }
+        // Where its last label starts.
+        let label = bytes
+            .get(..host_len)?
+            .iter()
+            .rposition(|&b| b == b'.')
+            .map_or(0, |dot| dot + 1);
+        let (host, after_host) = rest.split_at_checked(host_len)?;
+        // A last label that starts with a digit may make the host an IPv4 address; a trailing
+        // dot moves the last label: both are the general reading's.
+        let label_start = bytes.get(label).copied().unwrap_or(b'.');
+        if host.is_empty() || host.len() > 253 || label_start.is_ascii_digit() || label >= host_len
+        {
+            return None;
+        }
+        let (port, path_and_query) = match after_host.strip_prefix(':') {
+            Some(after_colon) => {
+                let digits = after_colon.bytes().take_while(u8::is_ascii_digit).count();
+                if digits == 0 || digits > 5 {
+                    return None;
+                }
+                let (port, tail) = after_colon.split_at_checked(digits)?;
+                (port.parse().ok()?, tail)
+            }
+            None => (scheme.default_port(), after_host),
+        };
+        if !path_and_query
+            .bytes()
+            .all(|b| in_set(&URI_CHARS_BUT_HASH, b))
+        {
+            return None;
+        }
+        let query_at = path_and_query
+            .bytes()
+            .position(|b| b == b'?')
+            .unwrap_or(path_and_query.len());
+        if !path_and_query.is_empty() && !path_and_query.starts_with(['/', '?']) {
+            return None;
+        }
+        let (path_and_query, query_at) = match path_and_query {
+            "" => ("/", 1),
+            p => (p, query_at),
+        };
+        Some(UrlParts {
+            scheme,
+            host,
+            host_kind: HostKind::Name,
+            port,
+            path_and_query,
+            query_at,
+        })
     }
 
     /// Builds the parts from a scheme, an authority and a path with query, as an `http::Uri`
@@ -184,11 +275,37 @@ impl<'a> UrlParts<'a> {
         authority: &'a str,
         path_and_query: &'a str,
     ) -> Result<Self, UrlError> {
-        if authority.contains('@') {
+        let mut user_info = false;
+        for b in authority.bytes() {
+            match b {
+                b'@' => user_info = true,
+                b' ' => return Err(UrlError::InvalidCharacter),
+                _ if b.is_ascii_control() => return Err(UrlError::InvalidCharacter),
+                _ => {}
+            }
+        }
+        if user_info {
             return Err(UrlError::UserInfo);
         }
-        let bad = |b: &u8| b.is_ascii_control() || *b == b' ';
-        if authority.as_bytes().iter().any(bad) || !path_and_query.bytes().all(is_uri_char) {
+        // The path and query end at a fragment, which is never sent; what comes before must
+        // be URI characters.
+        let mut end = path_and_query.len();
+        for (i, b) in path_and_query.bytes().enumerate() {
+            if b == b'#' {
+                end = i;
+                break;
+            }
+            if !is_uri_char(b) {
+                return Err(UrlError::InvalidCharacter);
+            }
+        }
+        if !path_and_query
+            .as_bytes()
+            .get(end..)
+            .unwrap_or_default()
+            .iter()
+            .all(|&b| is_uri_char(b))
+        {
             return Err(UrlError::InvalidCharacter);
         }
         let (host, port) = split_port(authority)?;
@@ -197,49 +314,71 @@ impl<'a> UrlParts<'a> {
             return Err(UrlError::InvalidHost);
         }
         // Validate now so that later comparisons cannot fail.
-        check_host(host)?;
-        let path_and_query = path_and_query
-            .split_once('#')
-            .map_or(path_and_query, |(p, _)| p);
-        let path_and_query = if path_and_query.is_empty() {
-            "/"
-        } else {
-            path_and_query
+        let host_kind = check_host(host)?;
+        let path_and_query = match path_and_query.get(..end) {
+            Some("") | None => "/",
+            Some(p) => p,
         };
+        let query_at = path_and_query.find('?').unwrap_or(path_and_query.len());
         Ok(UrlParts {
             scheme,
             host,
+            host_kind,
             port,
             path_and_query,
+            query_at,
         })
     }
 
+    /// The path.
+    pub(crate) fn path(&self) -> &'a str {
+        self.path_and_query
+            .get(..self.query_at)
+            .unwrap_or(self.path_and_query)
+    }
+
+    /// The query, without its `?`.
+    pub(crate) fn query(&self) -> Option<&'a str> {
+        self.path_and_query.get(self.query_at + 1..)
+    }
+
     pub(crate) fn origin(&self) -> Origin {
+        let host = match self.host_kind {
+            HostKind::Name => Host::Name(self.host.to_ascii_lowercase()),
+            HostKind::V4(a) => Host::V4(a),
+            HostKind::V6(a) => Host::V6(a),
+        };
         Origin {
             scheme: self.scheme,
-            // Validated in `from_pieces`.
-            host: parse_host(self.host).unwrap_or(Host::Name(String::new())),
+            host,
             port: self.port,
         }
     }
 
-    /// Writes the origin's canonical key, `scheme://host:port` with the host lower-cased and an
-    /// IP literal in canonical form, into `out` (cleared first): two URLs of one origin write
-    /// the same key, without allocating once `out` has grown.
-    pub(crate) fn write_origin_key(&self, out: &mut String) {
-        use core::fmt::Write as _;
-        out.clear();
-        out.push_str(self.scheme.as_str());
-        out.push_str("://");
-        let _ = match check_host(self.host) {
-            Ok(HostKind::V4(a)) => write!(out, "{a}"),
-            Ok(HostKind::V6(a)) => write!(out, "[{a}]"),
-            Ok(HostKind::Name) | Err(_) => {
-                out.extend(self.host.chars().map(|c| c.to_ascii_lowercase()));
-                Ok(())
+    /// The hash of the origin, the same for every spelling of it (and the same as
+    /// [`Origin::key_hash`]), computed without allocating: what the registry table is keyed by.
+    pub(crate) fn origin_hash(&self) -> u64 {
+        match self.host_kind {
+            HostKind::Name => hash_origin(
+                self.scheme,
+                self.port,
+                HostBytes::Name(self.host.as_bytes()),
+            ),
+            HostKind::V4(a) => hash_origin(self.scheme, self.port, HostBytes::V4(a)),
+            HostKind::V6(a) => hash_origin(self.scheme, self.port, HostBytes::V6(a)),
+        }
+    }
+
+    /// Whether `origin` is this URL's origin.
+    pub(crate) fn is_origin(&self, origin: &Origin) -> bool {
+        self.scheme == origin.scheme
+            && self.port == origin.port
+            && match (&origin.host, self.host_kind) {
+                (Host::Name(n), HostKind::Name) => n.eq_ignore_ascii_case(self.host),
+                (Host::V4(a), HostKind::V4(b)) => *a == b,
+                (Host::V6(a), HostKind::V6(b)) => *a == b,
+                _ => false,
             }
-        };
-        let _ = write!(out, ":{}", self.port);
     }
 
     /// Writes `scheme://host[:port]path?query` into `out` (cleared first).
@@ -256,11 +395,39 @@ impl<'a> UrlParts<'a> {
     }
 }
 
+/// A set of bytes as a lookup table: ASCII letters and digits, and `extra`.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of bounds fails the build
+const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        set[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+#[allow(clippy::indexing_slicing)] // a u8 always indexes a 256-entry table
+fn in_set(set: &[bool; 256], b: u8) -> bool {
+    set[usize::from(b)]
+}
+
 /// The characters RFC 3986 allows in a path and query (percent-encoded bytes stand for the rest).
 /// Realms and `Location`s come from the peer; refusing anything else keeps every URL the machine
 /// emits acceptable to HTTP stacks (`http::Uri` rejects `{`, `|`, `<` and non-ASCII bytes).
+static URI_CHARS: [bool; 256] = byte_set(b"-._~:/?#[]@!$&'()*+,;=%");
+/// The same without `#`, which starts a fragment.
+static URI_CHARS_BUT_HASH: [bool; 256] = byte_set(b"-._~:/?[]@!$&'()*+,;=%");
+/// The characters of a host name this crate accepts.
+static HOST_CHARS: [bool; 256] = byte_set(b"-._");
+
 fn is_uri_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)
+    in_set(&URI_CHARS, b)
 }
 
 pub(crate) fn parse_scheme(s: &str) -> Result<Scheme, UrlError> {
@@ -276,6 +443,24 @@ pub(crate) fn parse_scheme(s: &str) -> Result<Scheme, UrlError> {
     } else {
         Err(UrlError::NotAbsolute)
     }
+}
+
+/// Splits `scheme://` off an absolute URL; `http` and `https` in lower case, the common case,
+/// without a search.
+fn split_scheme(url: &str) -> Result<(Scheme, &str), UrlError> {
+    if let Some(rest) = url.strip_prefix("https://") {
+        return Ok((Scheme::Https, rest));
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        return Ok((Scheme::Http, rest));
+    }
+    let colon = url.find(':').ok_or(UrlError::NotAbsolute)?;
+    let scheme = url.get(..colon).ok_or(UrlError::NotAbsolute)?;
+    let rest = url
+        .get(colon + 1..)
+        .and_then(|r| r.strip_prefix("//"))
+        .ok_or(UrlError::NotAbsolute)?;
+    Ok((parse_scheme(scheme)?, rest))
 }
 
 fn split_port(authority: &str) -> Result<(&str, Option<u16>), UrlError> {
@@ -304,10 +489,8 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>), UrlError> {
     Ok((host, port))
 }
 
-/// Parses a host as a URL parser of a browser or of the `url` crate would: IPv6 in brackets,
-/// IPv4 including the numeric forms (`0x7f.1`, `2130706433`) that those parsers also read as
-/// addresses, so an attacker cannot hide a loopback address from the internal-host rule behind a
-/// spelling.
+/// The host as [`check_host`] reads it.
+#[cfg(test)]
 pub(crate) fn parse_host(host: &str) -> Result<Host, UrlError> {
     Ok(match check_host(host)? {
         HostKind::V6(a) => Host::V6(a),
@@ -316,13 +499,59 @@ pub(crate) fn parse_host(host: &str) -> Result<Host, UrlError> {
     })
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum HostKind {
     Name,
     V4(Ipv4Addr),
     V6(Ipv6Addr),
 }
 
-/// Validates a host without allocating (the hot path checks every request's URL).
+/// A host as hashed: a name's lower-case bytes, or an address.
+enum HostBytes<'a> {
+    Name(&'a [u8]),
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+}
+
+/// Hashes an origin. Registries are the caller's own origins, so a fixed seed is enough here.
+///
+/// A name is hashed without regard to case, eight bytes at a time: setting bit `0x20` of every
+/// byte lower-cases ASCII letters and maps the other host characters (digits, `-`, `.`, `_`)
+/// to distinct values, so two names hash alike when they are equal ignoring case.
+fn hash_origin(scheme: Scheme, port: u16, host: HostBytes<'_>) -> u64 {
+    use core::hash::{BuildHasher as _, Hasher as _};
+    let mut h = foldhash::fast::FixedState::with_seed(0x7265_6769_7374_7279).build_hasher();
+    let kind = match host {
+        HostBytes::Name(_) => 0u64,
+        HostBytes::V4(_) => 4,
+        HostBytes::V6(_) => 6,
+    };
+    h.write_u64((scheme as u64) << 32 | u64::from(port) << 8 | kind);
+    match host {
+        HostBytes::Name(n) => {
+            let mut chunks = n.chunks_exact(8);
+            for c in &mut chunks {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(c);
+                h.write_u64(u64::from_le_bytes(word) | 0x2020_2020_2020_2020);
+            }
+            let mut tail = [0u8; 8];
+            for (d, s) in tail.iter_mut().zip(chunks.remainder()) {
+                *d = s | 0x20;
+            }
+            h.write_u64(u64::from_le_bytes(tail));
+            h.write_usize(n.len());
+        }
+        HostBytes::V4(a) => h.write_u32(u32::from(a)),
+        HostBytes::V6(a) => h.write_u128(u128::from(a)),
+    }
+    h.finish()
+}
+
+/// Reads a host as a URL parser of a browser or of the `url` crate would: IPv6 in brackets,
+/// IPv4 including the numeric forms (`0x7f.1`, `2130706433`) that those parsers also read as
+/// addresses, so an attacker cannot hide a loopback address from the internal-host rule behind a
+/// spelling. Without allocating: the hot path reads every request's URL.
 fn check_host(host: &str) -> Result<HostKind, UrlError> {
     if let Some(inner) = host.strip_prefix('[') {
         let inner = inner.strip_suffix(']').ok_or(UrlError::InvalidHost)?;
@@ -334,8 +563,7 @@ fn check_host(host: &str) -> Result<HostKind, UrlError> {
     if host.is_empty() || host.len() > 253 {
         return Err(UrlError::InvalidHost);
     }
-    let ok = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
-    if !host.bytes().all(ok) {
+    if !host.bytes().all(|b| in_set(&HOST_CHARS, b)) {
         return Err(UrlError::InvalidHost);
     }
     let last = host
@@ -343,7 +571,8 @@ fn check_host(host: &str) -> Result<HostKind, UrlError> {
         .rsplit('.')
         .next()
         .unwrap_or_default();
-    if is_ipv4_number(last) {
+    // Only a name whose last label is a number is read as an IPv4 address.
+    if last.bytes().next().is_some_and(|b| b.is_ascii_digit()) && is_ipv4_number(last) {
         return parse_ipv4_whatwg(host).map(HostKind::V4);
     }
     Ok(HostKind::Name)
@@ -390,8 +619,9 @@ fn parse_ipv4_whatwg(host: &str) -> Result<Ipv4Addr, UrlError> {
     if init.iter().any(|&n| n > 255) {
         return Err(UrlError::InvalidHost);
     }
+    // At most three parts before the last: it fills 8 to 32 bits.
     let room = 8 * (4 - init.len() as u32);
-    if room < 64 && *last >= (1u64 << room) {
+    if *last >> room != 0 {
         return Err(UrlError::InvalidHost);
     }
     let mut addr: u64 = *last;
@@ -440,247 +670,4 @@ pub(crate) fn resolve(base: &str, location: &str) -> Result<String, UrlError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::string::ToString;
-
-    #[test]
-    fn splits_absolute_urls_and_fills_default_ports() {
-        let u = UrlParts::parse("HTTPS://Registry.Example.com/v2/a/manifests/b?x=1#frag").unwrap();
-        assert_eq!(u.scheme, Scheme::Https);
-        assert_eq!(u.port, 443);
-        assert_eq!(u.path_and_query, "/v2/a/manifests/b?x=1");
-        assert_eq!(u.origin().to_string(), "https://registry.example.com");
-        let u = UrlParts::parse("http://127.0.0.1:5000").unwrap();
-        assert_eq!((u.port, u.path_and_query), (5000, "/"));
-        assert_eq!(u.origin().registry_name(), "127.0.0.1:5000");
-        let u = UrlParts::parse("https://[::1]:8443/v2/").unwrap();
-        assert_eq!(u.origin().to_string(), "https://[::1]:8443");
-    }
-
-    #[test]
-    fn refuses_what_a_registry_url_never_is() {
-        let cases = [
-            ("registry.example.com/v2/", UrlError::NotAbsolute),
-            ("ftp://x/", UrlError::UnsupportedScheme),
-            ("file:///etc/passwd", UrlError::UnsupportedScheme),
-            ("https://user:pw@x/", UrlError::UserInfo),
-            ("https:///v2/", UrlError::InvalidHost),
-            ("https://x:99999/", UrlError::InvalidPort),
-            ("https://x:8a/", UrlError::InvalidPort),
-            ("https://x y/", UrlError::InvalidCharacter),
-            ("https://x/a\r\nb", UrlError::InvalidCharacter),
-            ("https://x/t?q={x}|<y>", UrlError::InvalidCharacter),
-            ("https://x/é", UrlError::InvalidCharacter),
-            ("https://ex%41mple/", UrlError::InvalidHost),
-            ("https://[::1/", UrlError::InvalidHost),
-        ];
-        for (url, e) in cases {
-            assert_eq!(UrlParts::parse(url), Err(e), "{url}");
-        }
-    }
-
-    #[test]
-    fn numeric_hosts_are_read_as_ipv4_the_way_url_parsers_read_them() {
-        for h in [
-            "127.0.0.1",
-            "0x7f.0.0.1",
-            "2130706433",
-            "0177.1",
-            "127.1",
-            "0x7f000001",
-        ] {
-            assert_eq!(parse_host(h), Ok(Host::V4(Ipv4Addr::LOCALHOST)), "{h}");
-        }
-        assert!(parse_host("1.2.3.256").is_err());
-        assert!(parse_host("4294967296").is_err());
-        assert_eq!(
-            parse_host("Example.COM"),
-            Ok(Host::Name("example.com".into()))
-        );
-        // A host whose last label is a number must be an address, as the URL standard says.
-        assert!(parse_host("v1.2").is_err());
-        assert_eq!(
-            parse_host("v1.example"),
-            Ok(Host::Name("v1.example".into()))
-        );
-    }
-
-    #[test]
-    fn origins_compare_after_normalisation() {
-        let a = UrlParts::parse("https://EXAMPLE.com:443/x")
-            .unwrap()
-            .origin();
-        let b = UrlParts::parse("https://example.com/y").unwrap().origin();
-        let c = UrlParts::parse("http://example.com/y").unwrap().origin();
-        let d = UrlParts::parse("https://example.com:8443/y")
-            .unwrap()
-            .origin();
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-        assert_ne!(a, d);
-    }
-
-    #[test]
-    fn one_origin_writes_one_key_however_it_is_spelt() {
-        let key = |u: &str| {
-            let mut k = String::from("left over");
-            UrlParts::parse(u).unwrap().write_origin_key(&mut k);
-            k
-        };
-        assert_eq!(key("https://EXAMPLE.com:443/x"), "https://example.com:443");
-        assert_eq!(key("https://example.com/y?q"), "https://example.com:443");
-        assert_eq!(key("http://example.com/y"), "http://example.com:80");
-        assert_eq!(key("https://example.com:8443/"), "https://example.com:8443");
-        assert_eq!(key("http://0x7f.1:5000/v2/"), "http://127.0.0.1:5000");
-        assert_eq!(key("http://2130706433:5000/v2/"), "http://127.0.0.1:5000");
-        assert_eq!(key("https://[0:0::1]/v2/"), "https://[::1]:443");
-        assert_ne!(key("https://example.com/"), key("https://example.com./"));
-    }
-
-    #[test]
-    fn locations_resolve_against_the_request_url() {
-        let base = "https://r.example/v2/a/blobs/sha256:1?x=1";
-        let cases = [
-            (
-                "https://cdn.example/blob?sig=abc",
-                "https://cdn.example/blob?sig=abc",
-            ),
-            ("//cdn.example/b", "https://cdn.example/b"),
-            ("/v2/b/blobs/c", "https://r.example/v2/b/blobs/c"),
-            ("other", "https://r.example/v2/a/blobs/other"),
-            ("../../b/x?q", "https://r.example/v2/b/x?q"),
-            ("?y=2", "https://r.example/v2/a/blobs/sha256:1?y=2"),
-            // A `://` in the query or the path does not make a reference absolute.
-            (
-                "next?u=https://x.example/",
-                "https://r.example/v2/a/blobs/next?u=https://x.example/",
-            ),
-            (
-                "/v2/b/blobs/c?from=http://x",
-                "https://r.example/v2/b/blobs/c?from=http://x",
-            ),
-            // The target is written as every URL the machine holds: lower-case scheme, no
-            // default port, `/` for an empty path.
-            ("HTTPS://cdn.example/b", "https://cdn.example/b"),
-            ("https://cdn.example:443", "https://cdn.example/"),
-            ("http://cdn.example:8080?q", "http://cdn.example:8080?q"),
-            (" /v2/c ", "https://r.example/v2/c"),
-        ];
-        for (loc, want) in cases {
-            assert_eq!(resolve(base, loc).unwrap(), want, "{loc}");
-        }
-        assert_eq!(
-            resolve(base, "javascript://x"),
-            Err(UrlError::UnsupportedScheme)
-        );
-        // Not `scheme://`: read as a missing scheme, as `localhost:5000/v2/` is.
-        assert_eq!(resolve(base, "mailto:a@b"), Err(UrlError::NotAbsolute));
-        assert_eq!(
-            resolve(base, "ftp://cdn.example/b"),
-            Err(UrlError::UnsupportedScheme)
-        );
-        assert_eq!(resolve(base, "https://[::1/"), Err(UrlError::InvalidHost));
-        assert_eq!(resolve(base, "https://u:p@x/"), Err(UrlError::UserInfo));
-        assert_eq!(
-            resolve(base, "https://x:99999/"),
-            Err(UrlError::InvalidPort)
-        );
-        for bad in ["/a b", "/t\u{e9}", "/t?q={x}", "/a%zz", "/a\r\nb"] {
-            assert_eq!(resolve(base, bad), Err(UrlError::InvalidCharacter), "{bad}");
-        }
-        // A request path that is not RFC 3986 syntax anchors no relative reference.
-        assert_eq!(
-            resolve("https://r.example/a[1]", "b"),
-            Err(UrlError::InvalidCharacter)
-        );
-    }
-
-    #[test]
-    fn fragments_never_reach_the_target() {
-        let base = "https://r.example/v2/a/manifests/1?x=1";
-        let cases = [
-            // RFC 3986 section 5.2.2: an empty path keeps the base's path and query.
-            ("#frag", "https://r.example/v2/a/manifests/1?x=1"),
-            ("", "https://r.example/v2/a/manifests/1?x=1"),
-            ("?y#frag", "https://r.example/v2/a/manifests/1?y"),
-            (
-                "/v2/b/manifests/1#frag",
-                "https://r.example/v2/b/manifests/1",
-            ),
-            ("2#f?g", "https://r.example/v2/a/manifests/2"),
-            (
-                "https://r.example/v2/b/manifests/1#x/../../c",
-                "https://r.example/v2/b/manifests/1",
-            ),
-        ];
-        for (loc, want) in cases {
-            let got = resolve(base, loc).unwrap();
-            assert_eq!(got, want, "{loc}");
-            // The route is a suffix of the target, as `UrlParts` reads it.
-            let parts = UrlParts::parse(&got).unwrap();
-            assert!(got.ends_with(parts.path_and_query), "{loc}");
-        }
-    }
-
-    /// RFC 3986 section 5.4, every example whose target is an `http` URL; fragments are
-    /// dropped from the expected targets, since the machine never keeps one.
-    #[test]
-    fn rfc_3986_reference_resolution_examples() {
-        let base = "http://a/b/c/d;p?q";
-        let cases = [
-            // 5.4.1 normal examples
-            ("g", "http://a/b/c/g"),
-            ("./g", "http://a/b/c/g"),
-            ("g/", "http://a/b/c/g/"),
-            ("/g", "http://a/g"),
-            ("//g", "http://g/"),
-            ("?y", "http://a/b/c/d;p?y"),
-            ("g?y", "http://a/b/c/g?y"),
-            ("#s", "http://a/b/c/d;p?q"),
-            ("g#s", "http://a/b/c/g"),
-            ("g?y#s", "http://a/b/c/g?y"),
-            (";x", "http://a/b/c/;x"),
-            ("g;x", "http://a/b/c/g;x"),
-            ("g;x?y#s", "http://a/b/c/g;x?y"),
-            ("", "http://a/b/c/d;p?q"),
-            (".", "http://a/b/c/"),
-            ("./", "http://a/b/c/"),
-            ("..", "http://a/b/"),
-            ("../", "http://a/b/"),
-            ("../g", "http://a/b/g"),
-            ("../..", "http://a/"),
-            ("../../", "http://a/"),
-            ("../../g", "http://a/g"),
-            // 5.4.2 abnormal examples
-            ("../../../g", "http://a/g"),
-            ("../../../../g", "http://a/g"),
-            ("/./g", "http://a/g"),
-            ("/../g", "http://a/g"),
-            ("g.", "http://a/b/c/g."),
-            (".g", "http://a/b/c/.g"),
-            ("g..", "http://a/b/c/g.."),
-            ("..g", "http://a/b/c/..g"),
-            ("./../g", "http://a/b/g"),
-            ("./g/.", "http://a/b/c/g/"),
-            ("g/./h", "http://a/b/c/g/h"),
-            ("g/../h", "http://a/b/c/h"),
-            ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
-            ("g;x=1/../y", "http://a/b/c/y"),
-            ("g?y/./x", "http://a/b/c/g?y/./x"),
-            ("g?y/../x", "http://a/b/c/g?y/../x"),
-            ("g#s/./x", "http://a/b/c/g"),
-            ("g#s/../x", "http://a/b/c/g"),
-            // Strict parsers read `http:g` as an absolute URL without an authority.
-            ("http:g", ""),
-        ];
-        for (reference, want) in cases {
-            match resolve(base, reference) {
-                Ok(got) => assert_eq!(got, want, "{reference}"),
-                Err(e) => assert!(want.is_empty(), "{reference}: {e}"),
-            }
-        }
-        // 5.4.1: `g:h` has another scheme and no authority, which the machine refuses.
-        assert_eq!(resolve(base, "g:h"), Err(UrlError::NotAbsolute));
-    }
-}
+mod tests;

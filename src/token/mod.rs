@@ -11,16 +11,13 @@
 //! ```
 
 use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 use core::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use serde_json::Value as Json;
 use zeroize::Zeroize;
 
 use crate::secret::{is_header_safe_token, Secret};
-use crate::server_text::Scrubber;
 
 /// The shortest lifetime a token is given: the token spec says 60 s when `expires_in` is absent,
 /// and clients treat smaller values as 60 s too.
@@ -34,6 +31,11 @@ pub const MAX_EXPIRES_IN_SECS: u64 = u32::MAX as u64;
 
 /// Bounds on a token endpoint's answer.
 ///
+/// Two settings, each with a builder method and a `get_` getter of the same name (as
+/// [`Config`](crate::Config) names its own): `max_body`, the largest body accepted, and
+/// `max_token`, the longest token. [`read_limit`](Self::read_limit) is what a driver reads of
+/// a token response body: one byte more than `max_body`.
+///
 /// The defaults accept a 64 KiB token (JWTs with many claims get large) in a body that carries
 /// it twice (Docker Hub sends `token` and `access_token`) next to a 64 KiB refresh token:
 ///
@@ -44,7 +46,8 @@ pub const MAX_EXPIRES_IN_SECS: u64 = u32::MAX as u64;
 /// let body = format!(r#"{{"token":"{jwt}","access_token":"{jwt}","refresh_token":"{jwt}","expires_in":300}}"#);
 /// let t = TokenResponse::parse(body.as_bytes(), &TokenLimits::DEFAULT)?;
 /// assert_eq!(t.token().expose().len(), 64 * 1024);
-/// assert_eq!(TokenLimits::DEFAULT.body_bytes(), 256 * 1024);
+/// assert_eq!(TokenLimits::DEFAULT.get_max_body(), 256 * 1024);
+/// assert_eq!(TokenLimits::DEFAULT.read_limit(), 256 * 1024 + 1);
 /// # Ok::<(), registry_auth::token::TokenError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,34 +65,35 @@ impl TokenLimits {
         max_token: 64 * 1024,
     };
 
-    /// The most body bytes read; a driver should stop reading after this many plus one.
+    /// The largest token response body accepted, in bytes; a longer one is refused with
+    /// [`TokenError::BodyTooLarge`].
     #[must_use]
     pub const fn max_body(mut self, n: usize) -> Self {
         self.max_body = n;
         self
     }
 
-    /// The longest token (or refresh token) accepted.
+    /// The longest token (or refresh token) accepted, in bytes.
     #[must_use]
     pub const fn max_token(mut self, n: usize) -> Self {
         self.max_token = n;
         self
     }
 
-    /// See [`TokenLimits::max_body`].
-    pub const fn body_bytes(&self) -> usize {
+    /// See [`max_body`](Self::max_body).
+    pub const fn get_max_body(&self) -> usize {
         self.max_body
     }
 
-    /// How many bytes a driver should read of a token response: one more than the limit, so
-    /// that an oversized body is recognised as such rather than cut into invalid JSON.
-    pub const fn read_bytes(&self) -> usize {
-        self.max_body.saturating_add(1)
+    /// See [`max_token`](Self::max_token).
+    pub const fn get_max_token(&self) -> usize {
+        self.max_token
     }
 
-    /// See [`TokenLimits::max_token`].
-    pub const fn token_bytes(&self) -> usize {
-        self.max_token
+    /// How many bytes of a token response body a driver reads at most: `get_max_body() + 1`,
+    /// so that a body too large is recognised as such rather than cut into invalid JSON.
+    pub const fn read_limit(&self) -> usize {
+        self.max_body.saturating_add(1)
     }
 }
 
@@ -481,419 +485,9 @@ impl TokenResponse {
     }
 }
 
-/// The most error entries kept from a server's error body.
-const MAX_ENTRIES: usize = 4;
+mod error_body;
 
-/// One entry of a registry error body (`{"errors":[{"code","message","detail"}]}`).
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorEntry {
-    /// `UNAUTHORIZED`, `DENIED`, `NAME_UNKNOWN`, ...
-    pub code: String,
-    /// The human-readable message.
-    pub message: String,
-    /// `detail`, as compact JSON, when present.
-    pub detail: Option<String>,
-}
-
-/// What a server said when it refused: the registry's `errors[]` and the OAuth2 `error` and
-/// `error_description`, each text normalised and cut to a few hundred characters (control
-/// characters dropped, whitespace runs made one space). In errors of the
-/// [`Authenticator`](crate::Authenticator), every secret the machine holds or the flow sent is
-/// cut out before the text is clipped.
-///
-/// ```
-/// use registry_auth::token::ErrorBody;
-///
-/// let e = ErrorBody::parse(br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null}]}"#);
-/// assert_eq!(e.to_string(), "UNAUTHORIZED: authentication required");
-/// let e = ErrorBody::parse(br#"{"error":"invalid_grant","error_description":"refresh token expired"}"#);
-/// assert_eq!(e.to_string(), "invalid_grant: refresh token expired");
-/// assert_eq!(e.error.as_deref(), Some("invalid_grant"));
-/// ```
-#[non_exhaustive]
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ErrorBody {
-    /// The registry-style entries.
-    pub errors: Vec<ErrorEntry>,
-    /// OAuth2 `error`, or the challenge's `error`.
-    pub error: Option<String>,
-    /// OAuth2 `error_description`, or the challenge's.
-    pub error_description: Option<String>,
-}
-
-impl ErrorBody {
-    /// Reads whatever error information a body holds; anything unreadable gives an empty body.
-    pub fn parse(body: &[u8]) -> Self {
-        let mut out = Self::parse_raw(body);
-        out.clean(&mut Scrubber::default());
-        out
-    }
-
-    /// The texts as the server sent them, to be [cleaned](Self::clean) before anyone sees
-    /// them. Bounded by the token body limit.
-    pub(crate) fn parse_raw(body: &[u8]) -> Self {
-        let mut out = ErrorBody::default();
-        if body.len() > TokenLimits::DEFAULT.max_body {
-            return out;
-        }
-        let Ok(Json::Object(obj)) = serde_json::from_slice::<Json>(body) else {
-            return out;
-        };
-        if let Some(Json::Array(errors)) = obj.get("errors") {
-            for e in errors.iter().take(MAX_ENTRIES) {
-                let text = |k: &str| match e.get(k) {
-                    Some(Json::String(s)) => s.clone(),
-                    _ => String::new(),
-                };
-                let detail = match e.get("detail") {
-                    None | Some(Json::Null) => None,
-                    Some(Json::String(s)) => Some(s.clone()),
-                    Some(other) => Some(other.to_string()),
-                };
-                out.errors.push(ErrorEntry {
-                    code: text("code"),
-                    message: text("message"),
-                    detail,
-                });
-            }
-        }
-        if let Some(Json::String(s)) = obj.get("error") {
-            out.error = Some(s.clone());
-        }
-        if let Some(Json::String(s)) = obj.get("error_description") {
-            out.error_description = Some(s.clone());
-        }
-        out
-    }
-
-    /// A body made of a challenge's `error` and `error_description`, as sent.
-    pub(crate) fn from_challenge(error: Option<String>, description: Option<String>) -> Self {
-        ErrorBody {
-            errors: Vec::new(),
-            error,
-            error_description: description,
-        }
-    }
-
-    /// Whether there is nothing to show.
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty() && self.error.is_none() && self.error_description.is_none()
-    }
-
-    fn texts(&mut self) -> impl Iterator<Item = &mut String> {
-        self.errors
-            .iter_mut()
-            .flat_map(|e| {
-                [Some(&mut e.code), Some(&mut e.message), e.detail.as_mut()]
-                    .into_iter()
-                    .flatten()
-            })
-            .chain(self.error.as_mut())
-            .chain(self.error_description.as_mut())
-    }
-
-    /// Runs every text through the server-text pipeline (normalise, scrub, clip).
-    pub(crate) fn clean(&mut self, scrubber: &mut Scrubber) {
-        for t in self.texts() {
-            *t = scrubber.clean(t);
-        }
-    }
-
-    /// Scrubs texts that were cleaned before of secrets learned since.
-    pub(crate) fn rescrub(&mut self, scrubber: &mut Scrubber) {
-        for t in self.texts() {
-            scrubber.rescrub(t);
-        }
-    }
-}
-
-impl fmt::Display for ErrorBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        let mut sep = |f: &mut fmt::Formatter<'_>| {
-            let s = if first { "" } else { "; " };
-            first = false;
-            f.write_str(s)
-        };
-        for e in &self.errors {
-            sep(f)?;
-            match (e.code.is_empty(), e.message.is_empty()) {
-                (false, false) => write!(f, "{}: {}", e.code, e.message)?,
-                (false, true) => f.write_str(&e.code)?,
-                (true, _) => f.write_str(&e.message)?,
-            }
-        }
-        match (&self.error, &self.error_description) {
-            (Some(e), Some(d)) => {
-                sep(f)?;
-                write!(f, "{e}: {d}")?;
-            }
-            (Some(e), None) => {
-                sep(f)?;
-                f.write_str(e)?;
-            }
-            (None, Some(d)) => {
-                sep(f)?;
-                f.write_str(d)?;
-            }
-            (None, None) => {}
-        }
-        Ok(())
-    }
-}
+pub use error_body::{ErrorBody, ErrorEntry};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::format;
-
-    fn parse(b: &str) -> Result<TokenResponse, TokenError> {
-        TokenResponse::parse(b.as_bytes(), &TokenLimits::default())
-    }
-
-    #[test]
-    fn access_token_wins_when_both_differ() {
-        assert_eq!(
-            parse(r#"{"token":"a","access_token":"b"}"#)
-                .unwrap()
-                .token()
-                .expose(),
-            "b"
-        );
-        assert_eq!(parse(r#"{"token":"a"}"#).unwrap().token().expose(), "a");
-        assert_eq!(
-            parse(r#"{"access_token":"b"}"#).unwrap().token().expose(),
-            "b"
-        );
-        assert_eq!(
-            parse(r#"{"token":"a","access_token":7}"#)
-                .unwrap()
-                .token()
-                .expose(),
-            "a"
-        );
-    }
-
-    #[test]
-    fn lifetime_is_at_least_sixty_seconds() {
-        assert_eq!(parse(r#"{"token":"a"}"#).unwrap().lifetime_secs(), 60);
-        assert_eq!(
-            parse(r#"{"token":"a","expires_in":5}"#)
-                .unwrap()
-                .lifetime_secs(),
-            60
-        );
-        assert_eq!(
-            parse(r#"{"token":"a","expires_in":3600}"#)
-                .unwrap()
-                .lifetime_secs(),
-            3600
-        );
-        assert_eq!(
-            parse(r#"{"token":"a","expires_in":-5}"#)
-                .unwrap()
-                .lifetime_secs(),
-            60
-        );
-    }
-
-    #[test]
-    fn optional_fields_of_the_wrong_type_are_ignored() {
-        let t =
-            parse(r#"{"token":"a","expires_in":"300","issued_at":5,"refresh_token":[]}"#).unwrap();
-        assert_eq!(t.expires_in(), Some(300));
-        assert_eq!(t.issued_at(), None);
-        assert_eq!(t.refresh_token(), None);
-        let t = parse(r#"{"token":"a","expires_in":{"x":1},"issued_at":"not a date"}"#).unwrap();
-        assert_eq!(t.lifetime_secs(), 60);
-        assert_eq!(t.issued_at(), Some("not a date"));
-    }
-
-    #[test]
-    fn unusable_tokens_are_errors_naming_the_field() {
-        let cases = [
-            ("{}", TokenError::MissingToken),
-            (r#"{"token":""}"#, TokenError::EmptyToken { field: "token" }),
-            (r#"{"token":5}"#, TokenError::WrongType { field: "token" }),
-            (
-                r#"{"access_token":"a b"}"#,
-                TokenError::UnsafeToken {
-                    field: "access_token",
-                },
-            ),
-            (
-                r#"{"token":"a\r\nX-Injected: 1"}"#,
-                TokenError::UnsafeToken { field: "token" },
-            ),
-        ];
-        for (body, want) in cases {
-            assert_eq!(parse(body).unwrap_err(), want, "{body}");
-        }
-        assert!(matches!(parse("<html>"), Err(TokenError::NotJson { .. })));
-        assert!(matches!(parse("[1]"), Err(TokenError::NotJson { .. })));
-    }
-
-    #[test]
-    fn size_limits_apply_to_body_and_token() {
-        let limits = TokenLimits::default().max_body(10);
-        assert_eq!(
-            TokenResponse::parse(br#"{"token":"abcdef"}"#, &limits).unwrap_err(),
-            TokenError::BodyTooLarge { limit: 10 }
-        );
-        let limits = TokenLimits::default().max_token(3);
-        assert_eq!(
-            TokenResponse::parse(br#"{"token":"abcd"}"#, &limits).unwrap_err(),
-            TokenError::TokenTooLong {
-                field: "token",
-                limit: 3
-            }
-        );
-    }
-
-    #[test]
-    fn a_member_the_parser_reads_twice_refuses_the_body() {
-        for (body, field) in [
-            (r#"{"token":"a","token":"b"}"#, "token"),
-            (r#"{"token":"a","token":"a"}"#, "token"),
-            (
-                r#"{"access_token":"a","token":"x","access_token":"b"}"#,
-                "access_token",
-            ),
-            (
-                r#"{"token":"a","expires_in":300,"expires_in":3600}"#,
-                "expires_in",
-            ),
-            (
-                r#"{"token":"a","refresh_token":"r","refresh_token":"s"}"#,
-                "refresh_token",
-            ),
-            (
-                r#"{"token":"a","issued_at":"x","issued_at":"y"}"#,
-                "issued_at",
-            ),
-            // Escaped names are the same name.
-            (r#"{"token":"a","\u0074oken":"b"}"#, "token"),
-            // Refused even when the duplicate would be ignored or is of the wrong type.
-            (r#"{"token":"a","token":null}"#, "token"),
-        ] {
-            assert_eq!(
-                parse(body).unwrap_err(),
-                TokenError::DuplicateField { field },
-                "{body}"
-            );
-        }
-        // Members the parser does not read may repeat; names differing in case are others.
-        let t = parse(r#"{"token":"a","scope":"x","scope":"y","Token":"b"}"#).unwrap();
-        assert_eq!(t.token().expose(), "a");
-        assert_eq!(
-            parse(r#"{"token":"a","token":"b"}"#)
-                .unwrap_err()
-                .to_string(),
-            "token response has field `token` more than once"
-        );
-    }
-
-    #[test]
-    fn an_expires_in_too_large_to_represent_counts_as_absent() {
-        for value in [
-            "18446744073709551616",
-            "18446744073709551615",
-            "99999999999999999999999999999",
-            "1e400",
-            "1E400",
-            "1e300",
-            "4294967296",
-            "4294967295.5e1",
-            r#""18446744073709551616""#,
-            r#""4294967296""#,
-        ] {
-            let t = parse(&format!(r#"{{"token":"a","expires_in":{value}}}"#))
-                .unwrap_or_else(|e| panic!("{value}: {e}"));
-            assert_eq!((t.expires_in(), t.lifetime_secs()), (None, 60), "{value}");
-        }
-        for (value, secs) in [
-            ("4294967295", MAX_EXPIRES_IN_SECS),
-            ("4294967295.9", MAX_EXPIRES_IN_SECS),
-            ("3.6e3", 3600),
-            ("300.7", 300),
-            ("-0.0", 0),
-            (r#"" 300 ""#, 300),
-        ] {
-            let t = parse(&format!(r#"{{"token":"a","expires_in":{value}}}"#)).unwrap();
-            assert_eq!(t.expires_in(), Some(secs), "{value}");
-        }
-        // A number serde_json cannot represent elsewhere in the body is skipped, not fatal.
-        let t = parse(r#"{"token":"a","other":1e400,"issued_at":1e400}"#).unwrap();
-        assert_eq!((t.token().expose(), t.issued_at()), ("a", None));
-        assert_eq!(
-            parse(r#"{"token":1e400}"#).unwrap_err(),
-            TokenError::WrongType { field: "token" }
-        );
-    }
-
-    #[test]
-    fn default_limits_take_a_64_kib_token_sent_twice_with_a_refresh_token() {
-        let jwt = "e".repeat(64 * 1024);
-        let body = format!(
-            r#"{{"token":"{jwt}","access_token":"{jwt}","refresh_token":"{jwt}","expires_in":300,"issued_at":"2026-11-29T10:00:00Z","scope":"repository:a:pull"}}"#
-        );
-        let t = parse(&body).unwrap();
-        assert_eq!(t.token().expose().len(), 64 * 1024);
-        assert_eq!(t.refresh_token().map(|r| r.expose().len()), Some(64 * 1024));
-        // The cap is documented and holds one byte further.
-        let long = "e".repeat(64 * 1024 + 1);
-        assert_eq!(
-            parse(&format!(r#"{{"token":"{long}"}}"#)).unwrap_err(),
-            TokenError::TokenTooLong {
-                field: "token",
-                limit: 64 * 1024
-            }
-        );
-        let padded = format!(r#"{{"token":"a","pad":"{}"}}"#, "p".repeat(256 * 1024));
-        assert_eq!(
-            parse(&padded).unwrap_err(),
-            TokenError::BodyTooLarge { limit: 256 * 1024 }
-        );
-    }
-
-    #[test]
-    fn a_top_level_that_is_not_an_object_is_not_quoted() {
-        for body in [
-            r#""hunter22""#,
-            "[1]",
-            "true",
-            "null",
-            "5",
-            "1e400",
-            r#"{"token":"a"} x"#,
-        ] {
-            let e = parse(body).unwrap_err();
-            assert!(matches!(e, TokenError::NotJson { .. }), "{body}: {e:?}");
-            assert!(!e.to_string().contains("hunter22"), "{e}");
-        }
-    }
-
-    #[test]
-    fn debug_redacts_tokens() {
-        let t = parse(r#"{"token":"sekrit-token","refresh_token":"sekrit-refresh"}"#).unwrap();
-        let s = format!("{t:?}");
-        assert!(!s.contains("sekrit"), "{s}");
-    }
-
-    #[test]
-    fn error_bodies_are_clipped_and_scrubbed() {
-        let long = "x".repeat(1000);
-        let body = format!(r#"{{"errors":[{{"code":"DENIED","message":"{long}"}}]}}"#);
-        let e = ErrorBody::parse(body.as_bytes());
-        assert!(e.to_string().len() < 260);
-        let mut e = ErrorBody::parse_raw(
-            br#"{"error":"invalid_grant","error_description":"bad password hunter22"}"#,
-        );
-        let mut scrubber = Scrubber::default();
-        scrubber.add("hunter22");
-        e.clean(&mut scrubber);
-        assert_eq!(e.to_string(), "invalid_grant: bad password <redacted>");
-        assert!(ErrorBody::parse(b"not json").is_empty());
-    }
-}
+mod tests;
