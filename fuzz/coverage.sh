@@ -30,12 +30,12 @@ files_of() {
     case "$1" in
         challenge | challenge_http_auth) echo '^challenge/' ;;
         scope) echo '^scope\.rs$' ;;
-        token) echo '^(token|server_text)\.rs$' ;;
-        docker_config) echo '^(docker_config|registry_name|credentials)\.rs$' ;;
-        cred_helper) echo '^(cred_helper|docker_config|registry_name)\.rs$' ;;
+        token) echo '^(token/|server_text\.rs$)' ;;
+        docker_config) echo '^(docker_config/|(registry_name|credentials)\.rs$)' ;;
+        cred_helper) echo '^(docker_config/|(cred_helper|registry_name)\.rs$)' ;;
         reference) echo '^(reference|registry_name)\.rs$' ;;
         machine | machine_misuse)
-            echo '^(machine/|(origin|internal_host|server_text|query|secret|credentials|error)\.rs$)' ;;
+            echo '^(machine/|origin/|(internal_host|server_text|query|secret|credentials|error)\.rs$)' ;;
         *) echo '.' ;;
     esac
 }

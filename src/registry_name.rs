@@ -122,6 +122,10 @@ mod tests {
             ("[::1]:443", "[::1]"),
             ("[::443]", "[::443]"),
             ("localhost:5000", "localhost:5000"),
+            // A default port with no host before it names nothing: it is kept, never
+            // dropped to the empty name.
+            (":443", ":443"),
+            ("https://:80/v2/", ":80"),
         ] {
             assert_eq!(normalise(input), want, "{input}");
         }

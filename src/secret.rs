@@ -264,6 +264,16 @@ mod tests {
     use alloc::format;
 
     #[test]
+    fn a_secret_prints_as_the_redaction_marker_and_reads_back_whole() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s}"), REDACTED);
+        assert_eq!(format!("{s:?}"), REDACTED);
+        assert_eq!(s.expose(), "hunter2");
+        assert!(!s.is_empty());
+        assert!(Secret::new("").is_empty());
+    }
+
+    #[test]
     fn basic_is_rfc_7617_base64_of_user_colon_password() {
         let a = Authorization::basic("Aladdin", "open sesame");
         assert_eq!(a.expose(), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");

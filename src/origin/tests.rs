@@ -15,6 +15,35 @@ fn splits_absolute_urls_and_fills_default_ports() {
     assert_eq!(u.origin().to_string(), "https://[::1]:8443");
 }
 
+/// The one-pass reading answers for every URL of the class its docs name (lower-case
+/// scheme, a host name up to 253 bytes, a port of up to five digits, a path and query
+/// without a fragment), the same as the general reading: every request on the cached-token
+/// path takes it.
+#[test]
+fn common_registry_urls_are_read_in_one_pass() {
+    let longest = alloc::format!("https://{}/v2/", "a".repeat(253));
+    for url in [
+        "https://registry.example.com/v2/team/app/manifests/1.0",
+        "https://registry.example.com",
+        "http://localhost:5000/v2/",
+        "https://r.example:65535/v2/a/blobs/uploads/?digest=sha256%3Aab",
+        "https://r.example?x=1",
+        &longest,
+    ] {
+        let fast = UrlParts::parse_plain(url);
+        assert!(fast.is_some(), "{url}");
+        assert_eq!(
+            fast.ok_or(UrlError::NotAbsolute),
+            UrlParts::parse_general(url)
+        );
+    }
+    // One byte over the DNS limit is refused, whichever reading sees it first.
+    let too_long = alloc::format!("https://{}/v2/", "a".repeat(254));
+    assert_eq!(UrlParts::parse(&too_long), Err(UrlError::InvalidHost));
+    // A host made of delimiters only is no host.
+    assert_eq!(UrlParts::parse("https://::"), Err(UrlError::InvalidHost));
+}
+
 #[test]
 fn refuses_what_a_registry_url_never_is() {
     let cases = [
@@ -27,6 +56,9 @@ fn refuses_what_a_registry_url_never_is() {
         ("https://x:8a/", UrlError::InvalidPort),
         ("https://x y/", UrlError::InvalidCharacter),
         ("https://x/a\r\nb", UrlError::InvalidCharacter),
+        // A control byte is a bad character wherever it stands, in the host too.
+        ("https://reg\tistry.example/v2/", UrlError::InvalidCharacter),
+        ("https://x:80\n/", UrlError::InvalidCharacter),
         ("https://x/t?q={x}|<y>", UrlError::InvalidCharacter),
         ("https://x/é", UrlError::InvalidCharacter),
         ("https://ex%41mple/", UrlError::InvalidHost),
@@ -92,6 +124,11 @@ fn numeric_hosts_are_read_as_ipv4_the_way_url_parsers_read_them() {
         parse_host("v1.example"),
         Ok(Host::Name("v1.example".into()))
     );
+    // A last label that starts with a digit but is not a number leaves a name, as the URL
+    // standard's "ends in a number" check says.
+    for name in ["cdn.4u", "1password", "registry.0xg"] {
+        assert_eq!(parse_host(name), Ok(Host::Name(name.into())), "{name}");
+    }
 }
 
 #[test]
@@ -135,6 +172,11 @@ fn one_origin_hashes_and_matches_alike_however_it_is_spelt() {
         ("http://0x7f.1:5000/v2/", "http://127.0.0.1:5000/"),
         ("http://2130706433:5000/v2/", "http://127.0.0.1:5000/"),
         ("https://[0:0::1]/v2/", "https://[::1]:443/"),
+        // Case differs in the last bytes of the name, past its last whole eight.
+        (
+            "https://registry.example.COM/",
+            "https://registry.example.com/",
+        ),
     ];
     for (a, b) in same {
         let (a, b) = (parts(a), parts(b));
@@ -148,6 +190,9 @@ fn one_origin_hashes_and_matches_alike_however_it_is_spelt() {
         ("https://example.com/", "https://example.com./"),
         ("https://example.com/", "https://example.org/"),
         ("http://127.0.0.1/", "http://[::ffff:127.0.0.1]/"),
+        // Only the scheme differs, or only the low byte of the port.
+        ("https://example.com:8080/", "http://example.com:8080/"),
+        ("http://localhost:5000/", "http://localhost:5001/"),
     ];
     for (a, b) in differ {
         let (a, b) = (parts(a), parts(b));

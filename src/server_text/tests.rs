@@ -108,6 +108,33 @@ fn a_short_secret_drops_the_whole_text() {
 }
 
 #[test]
+fn a_secret_of_the_minimum_length_is_cut_out_not_the_whole_text() {
+    let secret = "x".repeat(MIN_SCRUB_LEN);
+    let s = &mut scrubber(&[&secret]);
+    assert_eq!(
+        s.clean(&format!("the password {secret} is wrong")),
+        "the password <redacted> is wrong"
+    );
+}
+
+#[test]
+fn a_second_pass_with_no_secret_known_leaves_the_text_alone() {
+    // A clip that falls on a space leaves it before the mark; normalising again would not.
+    let shown = clip(&format!("{} tail", "y".repeat(MAX_TEXT - 1)));
+    assert!(shown.ends_with("y ..."), "{shown}");
+    let mut again = shown.clone();
+    Scrubber::default().rescrub(&mut again);
+    assert_eq!(again, shown);
+}
+
+#[test]
+fn debug_counts_the_forms_and_never_shows_one() {
+    // `pw1` is short: it is kept apart from the others, and counted with them.
+    let s = scrubber(&["hunter22", "pw1"]);
+    assert_eq!(format!("{s:?}"), "Scrubber { forms: 2 }");
+}
+
+#[test]
 fn text_without_secrets_is_normalised_and_clipped() {
     assert_eq!(clip("  a\r\n\tb\0c  "), "a bc");
     let long = "y".repeat(MAX_TEXT + 1);
