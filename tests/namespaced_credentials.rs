@@ -139,6 +139,39 @@ fn replacing_a_namespaces_credentials_drops_only_its_tokens() {
 }
 
 #[test]
+fn setting_the_same_credentials_again_keeps_their_tokens() {
+    // A client that re-reads its configuration before each request sets the same
+    // credentials again and again: that must not cost a token request each time.
+    let mut auth = quay();
+    get(
+        &mut auth,
+        "org-a/app",
+        vec![
+            resp(401).challenge(QUAY_CHALLENGE),
+            Canned::token("a1", 300),
+            resp(200),
+        ],
+    );
+    get(
+        &mut auth,
+        "org-b/app",
+        vec![Canned::token("w1", 300), resp(200)],
+    );
+    // Another spelling of the same key, the same secrets.
+    auth.set_credentials("Quay.io:443/org-a/", Credentials::basic("robot-a", "pw-a"));
+    auth.set_credentials(
+        "https://quay.io/v1/",
+        Credentials::basic("whole", "pw-whole"),
+    );
+    assert_eq!(auth.cached_tokens(), 2);
+    let a = get(&mut auth, "org-a/app", vec![resp(200)]);
+    assert!(a[0].ends_with("auth=Bearer a1"), "{a:#?}");
+    // The same user with another password is other credentials.
+    auth.set_credentials("quay.io", Credentials::basic("whole", "pw-whole2"));
+    assert_eq!(auth.cached_tokens(), 1);
+}
+
+#[test]
 fn a_basic_registry_sends_each_namespace_its_own_basic_value() {
     let mut auth = Authenticator::new(Config::default());
     auth.set_credentials("r.example.com/team-a", Credentials::basic("a", "pw-a"));

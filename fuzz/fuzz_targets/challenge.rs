@@ -3,10 +3,13 @@
 //! to the same list (an empty list to an empty value, which is an empty list again).
 #![no_main]
 
+#[path = "common/dict.rs"]
+mod dict;
+
 use libfuzzer_sys::fuzz_target;
 use registry_auth::challenge::{Challenges, ParseError, ParserConfig};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: dict::use_dictionary("challenge"), |data: &[u8]| {
     let values: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
     let strict = ParserConfig::strict().parse_lines(values.iter().copied());
     let lenient = ParserConfig::lenient().parse_lines(values.iter().copied());

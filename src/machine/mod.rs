@@ -126,7 +126,9 @@ impl Authenticator {
     /// the realm its own challenge names.
     ///
     /// Tokens fetched with the credentials these replace are dropped, and token requests made
-    /// with them are ignored when they are answered.
+    /// with them are ignored when they are answered. Setting the credentials an entry already
+    /// holds changes nothing (a client that re-reads its configuration before each request
+    /// keeps its tokens).
     ///
     /// ```
     /// use registry_auth::{Authenticator, Config, Credentials};
@@ -137,6 +139,9 @@ impl Authenticator {
     /// // `quay.io/org-a/app` uses org-a's credentials, `quay.io/org-b/app` the registry's.
     /// ```
     pub fn set_credentials(&mut self, registry: &str, creds: Credentials) {
+        if self.creds.holds(registry, &creds) {
+            return;
+        }
         let (name, replaced) = self.creds.set(registry, creds);
         self.forget_credentials_state(&name, replaced);
     }

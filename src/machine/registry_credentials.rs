@@ -74,6 +74,25 @@ fn split_key(key: &str) -> (&str, Option<&str>) {
 }
 
 impl RegistryCredentials {
+    /// Whether the entry filed under `name` holds exactly `creds`: setting them again then
+    /// changes nothing, so the tokens fetched with them stay.
+    pub(super) fn holds(&self, name: &str, creds: &Credentials) -> bool {
+        let key = credential_key(name);
+        let (registry, ns) = split_key(&key);
+        let Some(slot) = self.by_registry.get(registry) else {
+            return false;
+        };
+        let entry = match ns {
+            None => slot.whole.as_ref(),
+            Some(ns) => slot
+                .namespaces
+                .iter()
+                .find(|(n, _)| n == ns)
+                .map(|(_, e)| e),
+        };
+        entry.is_some_and(|e| e.creds == *creds)
+    }
+
     /// Files credentials under `name` (see the module docs); returns the id of the entry they
     /// replace, whose tokens and fetches must go.
     pub(super) fn set(&mut self, name: &str, creds: Credentials) -> (String, Option<CredId>) {
