@@ -192,17 +192,22 @@ impl Authorization {
         plain.extend_from_slice(password.as_bytes());
         let encoded = base64::encoded_len(plain.len(), true).unwrap_or(0);
         let mut value = alloc::vec![0u8; PREFIX.len() + encoded];
-        let written = match value.split_at_mut_checked(PREFIX.len()) {
+        let complete = match value.split_at_mut_checked(PREFIX.len()) {
             Some((prefix, rest)) => {
                 prefix.copy_from_slice(PREFIX);
                 base64::engine::general_purpose::STANDARD
                     .encode_slice(&plain, rest)
-                    .unwrap_or(0)
+                    .ok()
+                    == Some(encoded)
             }
-            None => 0,
+            None => false,
         };
         plain.zeroize();
-        value.truncate(PREFIX.len() + written);
+        if !complete {
+            // Unreachable (the buffer has the encoded length): an empty value, never a panic
+            // nor a part of the credentials.
+            value.truncate(PREFIX.len());
+        }
         Authorization {
             scheme: AuthScheme::Basic,
             // Base64 is ASCII: the fallback is unreachable and keeps this total.

@@ -778,7 +778,8 @@ fn fastest(config: &ParserConfig, input: &[u8], runs: usize) -> (Duration, bool)
 /// neighbour's load on a shared machine does not fail the test; a parser that rescans (on
 /// backtracking or on recovery) takes 256 times as long or more, and fails it. The outcome is
 /// checked too, so that the work measured is the work meant. (Measured in a debug build: 15 to
-/// 24 times; `benches/RESULTS.md` has the curve of the optimised build.)
+/// 24 times; `benches/RESULTS.md` has the curve of the optimised build.) A pair that misses the
+/// bound is measured again, up to four times, before the test fails.
 #[test]
 fn pathological_inputs_parse_in_time_linear_in_their_size() {
     const SMALL: usize = 128 << 10;
@@ -801,13 +802,23 @@ fn pathological_inputs_parse_in_time_linear_in_their_size() {
         let small = pathological(head, unit, tail, SMALL);
         let large = pathological(head, unit, tail, LARGE);
         for (name, config) in [("strict", &strict), ("lenient", &lenient)] {
-            let (t_small, ok_small) = fastest(config, &small, 5);
-            let (t_large, ok_large) = fastest(config, &large, 2);
             let what = format!("{name} {head:?} {unit:?} x {}", large.len() / unit.len());
-            assert_eq!((ok_small, ok_large), (valid, valid), "{what}");
+            // A busy neighbour can stall one measurement for seconds; it cannot stall four in
+            // a row by the same factor, while a parser that rescans misses the bound every time.
+            let mut attempts = Vec::new();
+            for _ in 0..4 {
+                let (t_small, ok_small) = fastest(config, &small, 5);
+                let (t_large, ok_large) = fastest(config, &large, 2);
+                assert_eq!((ok_small, ok_large), (valid, valid), "{what}");
+                attempts.push((t_large, t_small));
+                if t_large <= t_small * 64 + Duration::from_millis(50) {
+                    break;
+                }
+            }
+            let &(t_large, t_small) = attempts.last().expect("one attempt at least");
             assert!(
                 t_large <= t_small * 64 + Duration::from_millis(50),
-                "{what}: {t_large:?} for 1 MiB against {t_small:?} for 64 KiB"
+                "{what}: 2 MiB against 128 KiB, in each attempt: {attempts:?}"
             );
         }
     }

@@ -522,11 +522,13 @@ fn hash_origin(scheme: Scheme, port: u16, host: HostBytes<'_>) -> u64 {
     use core::hash::{BuildHasher as _, Hasher as _};
     let mut h = foldhash::fast::FixedState::with_seed(0x7265_6769_7374_7279).build_hasher();
     let kind = match host {
-        HostBytes::Name(_) => 0u64,
+        HostBytes::Name(_) => 0u8,
         HostBytes::V4(_) => 4,
         HostBytes::V6(_) => 6,
     };
-    h.write_u64((scheme as u64) << 32 | u64::from(port) << 8 | kind);
+    h.write_u8(scheme as u8);
+    h.write_u16(port);
+    h.write_u8(kind);
     match host {
         HostBytes::Name(n) => {
             let mut chunks = n.chunks_exact(8);
