@@ -68,3 +68,52 @@ fn a_refresh_token_is_sent_only_to_the_realm_that_issued_it() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn another_origin_of_the_name_naming_the_same_realm_sends_it_back_there() {
+    // The other half of the rule (a fuzz campaign's finding, the oracle's mistake: it kept
+    // refresh tokens per origin): the refresh token belongs to the credentials and the realm,
+    // so `https://r` gets back the one `http://r` obtained from the realm both name.
+    let config = Config::default()
+        .allow_insecure(true)
+        .request_refresh_token(true);
+    let mut auth = Authenticator::new(config);
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pw-alice"),
+    );
+    let challenge = r#"Bearer realm="https://registry.example.com/token",service="r""#;
+    let http = "http://registry.example.com/v2/team/app/manifests/1";
+    let lines = run(
+        &mut auth,
+        Request::get(http),
+        http,
+        secs(1),
+        vec![
+            resp(401).challenge(challenge),
+            resp(200).body(r#"{"token":"t1","refresh_token":"rt-shared-realm"}"#),
+            resp(200),
+        ],
+    );
+    assert!(
+        lines[1].starts_with("fetch GET https://registry.example.com/token?"),
+        "{lines:#?}"
+    );
+    let https = "https://registry.example.com/v2/team/app/manifests/1";
+    let lines = run(
+        &mut auth,
+        Request::post(https),
+        https,
+        secs(2),
+        vec![
+            resp(401).challenge(challenge),
+            Canned::token("t2", 300),
+            resp(200),
+        ],
+    );
+    assert!(
+        lines[1].starts_with("fetch POST https://registry.example.com/token")
+            && lines[1].contains("refresh_token=rt-shared-realm"),
+        "{lines:#?}"
+    );
+}

@@ -47,6 +47,8 @@ pub struct FlowInfo {
     /// Every secret this flow put on the wire, as sent (a Basic value's base64, a token, a
     /// form field's decoded value): its errors must never show one.
     pub(super) wire: HashSet<String>,
+    /// The realm (token URL without its query) of this flow's last token request.
+    pub(super) realm: String,
 }
 
 impl FlowInfo {
@@ -85,7 +87,10 @@ pub struct World {
     pub(super) realms: HashMap<Origin, Vec<String>>,
     /// Tokens and refresh tokens that token endpoints issued for each registry origin.
     pub(super) issued: HashMap<Origin, HashSet<String>>,
-    pub(super) issued_refresh: HashMap<Origin, HashSet<String>>,
+    /// Refresh tokens by the registry name whose credentials obtained them and the realm that
+    /// issued them: the machine sends one back only to that realm for those credentials,
+    /// from any origin of the name (`http://r` and `https://r` share `r`'s credentials).
+    pub(super) issued_refresh: HashMap<(usize, String), HashSet<String>>,
     /// Credential kinds each name ever had, and the kind it has now.
     pub(super) ever: [Vec<Kind>; NAMES.len()],
     pub(super) current: [Kind; NAMES.len()],
@@ -173,6 +178,7 @@ impl World {
             sent_bearer: None,
             refusals: 0,
             wire: HashSet::new(),
+            realm: String::new(),
         }
     }
 
@@ -313,12 +319,17 @@ impl World {
             ("refresh_token", true),
         ] {
             if let Some(Value::String(s)) = obj.get(field) {
-                let set = if refresh {
-                    &mut self.issued_refresh
+                if refresh {
+                    self.issued_refresh
+                        .entry((f.name, f.realm.clone()))
+                        .or_default()
+                        .insert(s.clone());
                 } else {
-                    &mut self.issued
-                };
-                set.entry(f.origin.clone()).or_default().insert(s.clone());
+                    self.issued
+                        .entry(f.origin.clone())
+                        .or_default()
+                        .insert(s.clone());
+                }
             }
         }
     }

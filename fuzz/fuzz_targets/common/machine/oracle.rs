@@ -76,6 +76,7 @@ impl World {
             }
             Action::FetchToken(t) => {
                 f.fetches += 1;
+                f.realm = t.url().split('?').next().unwrap_or_default().to_string();
                 if let Some(a) = t.authorization() {
                     f.note_wire_authorization(a);
                 }
@@ -273,7 +274,7 @@ impl World {
                     self.had(n, &[Kind::Identity, Kind::IdentityWithUser]) && rt == identity(n);
                 let issued = self
                     .issued_refresh
-                    .get(&f.origin)
+                    .get(&(f.name, f.realm.clone()))
                     .is_some_and(|s| s.contains(rt));
                 assert!(
                     own || issued,
