@@ -140,9 +140,7 @@ fn check_views(c: &Challenge<'_, '_>, scheme: &str, params: &[(String, String)],
         view_model(scheme, params, "Bearer", &BEARER),
         "bearer view of {header:?}"
     );
-    let basic = c
-        .basic()
-        .map(|b| vec![own(b.realm()), own(b.charset())]);
+    let basic = c.basic().map(|b| vec![own(b.realm()), own(b.charset())]);
     assert_eq!(
         basic,
         view_model(scheme, params, "Basic", &BASIC),

@@ -208,25 +208,38 @@ fn check_repository_lookups(config: &DockerConfig, names: &[String], planted: bo
             let found = config.lookup_repository(name, repository);
             if planted {
                 let debug = format!("{found:?}");
-                assert!(!debug.contains(SECRET), "keyed lookup shows a secret: {debug}");
+                assert!(
+                    !debug.contains(SECRET),
+                    "keyed lookup shows a secret: {debug}"
+                );
             }
             let key = found.key();
             if key == wanted {
-                assert_eq!(found.value(), &config.lookup(name), "{name:?} {repository:?}");
+                assert_eq!(
+                    found.value(),
+                    &config.lookup(name),
+                    "{name:?} {repository:?}"
+                );
                 continue;
             }
             let ns = key
                 .strip_prefix(wanted.as_str())
                 .and_then(|rest| rest.strip_prefix('/'))
                 .unwrap_or_else(|| panic!("key {key:?} for registry {wanted:?}"));
-            assert!(covers(ns, repository.trim_matches('/')), "{key:?} for {repository:?}");
+            assert!(
+                covers(ns, repository.trim_matches('/')),
+                "{key:?} for {repository:?}"
+            );
             assert!(
                 config
                     .auth_keys()
                     .any(|k| normalise(k) == wanted && namespace(k).as_deref() == Some(ns)),
                 "{key:?} is no key of the file"
             );
-            assert!(!helpers, "{key:?} answered where a helper serves {wanted:?}");
+            assert!(
+                !helpers,
+                "{key:?} answered where a helper serves {wanted:?}"
+            );
             assert!(
                 matches!(found.value(), Lookup::Credentials(c) if !c.is_anonymous()),
                 "{found:?}"

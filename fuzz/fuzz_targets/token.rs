@@ -231,7 +231,13 @@ fn token_json(u: &mut Unstructured<'_>, limits: &TokenLimits) -> (Vec<u8>, Expec
     }
     // A member the parser reads, written a second time (before the first): the body is
     // ambiguous and refused, whatever either value holds.
-    let read_members = ["token", "access_token", "expires_in", "issued_at", "refresh_token"];
+    let read_members = [
+        "token",
+        "access_token",
+        "expires_in",
+        "issued_at",
+        "refresh_token",
+    ];
     let present: Vec<&'static str> = read_members
         .into_iter()
         .filter(|f| m.contains_key(*f))
