@@ -84,6 +84,25 @@ fn a_failed_fetch_fails_its_waiters_and_is_not_cached() {
 }
 
 #[test]
+fn a_realm_refusing_an_anonymous_token_request_is_no_credentials_refusal() {
+    // Explicitly anonymous credentials are no credentials: a 401 from the realm is the realm's
+    // answer (a private image, say), not a refusal of credentials the caller could fix.
+    let mut auth = challenged();
+    auth.set_credentials("registry.example.com", Credentials::Anonymous);
+    let a = auth.start(Request::get(URL_A), secs(1)).unwrap();
+    match auth.poll(a) {
+        Action::FetchToken(t) => assert!(t.authorization().is_none(), "{t:?}"),
+        other => panic!("{other:?}"),
+    }
+    auth.handle_token_response(a, Response::new(401), secs(2))
+        .unwrap();
+    match auth.poll(a) {
+        Action::Failed(Error::TokenEndpoint { status: 401, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_lost_fetch_lets_a_waiter_fetch_instead() {
     let mut auth = challenged();
     let a = auth.start(Request::get(URL_A), secs(1)).unwrap();

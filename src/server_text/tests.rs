@@ -315,3 +315,18 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_marker_that_ends_exactly_at_the_budget_is_kept_whole() {
+    let filler = "x".repeat(MAX_TEXT - REDACTED.len());
+    let s = &mut scrubber(&["hunter22"]);
+    assert_eq!(
+        s.clean(&format!("{filler}hunter22")),
+        format!("{filler}{REDACTED}")
+    );
+    // One character more and the marker no longer fits: the text is cut before it.
+    assert_eq!(
+        s.clean(&format!("{filler}yhunter22")),
+        format!("{filler}y{CLIP_MARK}")
+    );
+}
