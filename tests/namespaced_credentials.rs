@@ -172,6 +172,37 @@ fn setting_the_same_credentials_again_keeps_their_tokens() {
 }
 
 #[test]
+fn removing_one_entry_of_a_registry_keeps_the_others() {
+    // The registry's own entry goes; its namespaces' stay.
+    let mut auth = quay();
+    auth.remove_credentials("quay.io");
+    let a = get(
+        &mut auth,
+        "org-a/app",
+        vec![
+            resp(401).challenge(QUAY_CHALLENGE),
+            Canned::token("a1", 300),
+            resp(200),
+        ],
+    );
+    assert!(a[1].contains(&basic_of("robot-a", "pw-a")), "{a:#?}");
+    // A namespace's entry goes; the registry's own stays.
+    let mut auth = quay();
+    auth.remove_credentials("quay.io/org-a/special");
+    auth.remove_credentials("quay.io/org-a");
+    let b = get(
+        &mut auth,
+        "org-a/app",
+        vec![
+            resp(401).challenge(QUAY_CHALLENGE),
+            Canned::token("w1", 300),
+            resp(200),
+        ],
+    );
+    assert!(b[1].contains(&basic_of("whole", "pw-whole")), "{b:#?}");
+}
+
+#[test]
 fn a_basic_registry_sends_each_namespace_its_own_basic_value() {
     let mut auth = Authenticator::new(Config::default());
     auth.set_credentials("r.example.com/team-a", Credentials::basic("a", "pw-a"));
