@@ -311,3 +311,37 @@ fn a_structured_detail_is_shown_without_json_escapes_that_would_split_a_secret()
         "{shown}"
     );
 }
+
+#[test]
+fn a_secret_learned_after_the_error_was_made_is_cut_when_it_is_handed_out() {
+    // The realm's answer echoes text that is no secret yet; before the caller polls, it sets
+    // credentials (for another registry) whose password is that text. What is handed out is
+    // scrubbed against what the machine holds then.
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pw-alice-1"),
+    );
+    let url = manifest("team/app");
+    let id = auth.start(Request::get(&url), secs(1)).unwrap();
+    assert!(matches!(auth.poll(id), Action::Send(_)));
+    let h = [("WWW-Authenticate", REALM_CHALLENGE.as_bytes())];
+    auth.handle_response(id, Response::new(401).headers(&h[..]), secs(1))
+        .unwrap();
+    assert!(matches!(auth.poll(id), Action::FetchToken(_)));
+    let body = json_error("denied; try pw-learned-later-7");
+    auth.handle_token_response(id, Response::new(403).body(body.as_bytes()), secs(1))
+        .unwrap();
+    auth.set_credentials(
+        "other.example.com",
+        Credentials::basic("bob", "pw-learned-later-7"),
+    );
+    match auth.poll(id) {
+        Action::Failed(e) => {
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("pw-learned"), "{shown}");
+            assert!(shown.contains("denied; try <redacted>"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
