@@ -345,3 +345,29 @@ fn a_secret_learned_after_the_error_was_made_is_cut_when_it_is_handed_out() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_malformed_token_error_does_not_show_a_secret_in_the_realm_it_names() {
+    // The realm is server text too: a registry that echoes a password into the realm it names
+    // (the realm then has it anyway) must not get it printed with a `MalformedToken` error.
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pw-echo-secret-9"),
+    );
+    let shown = failed_get(
+        &mut auth,
+        vec![
+            resp(401).challenge(
+                r#"Bearer realm="https://auth.example.com/token/pw-echo-secret-9",service="r""#,
+            ),
+            resp(200).body("<html>not json</html>"),
+        ],
+    );
+    assert!(shown.contains("not a json object"), "{shown}");
+    assert!(!shown.contains("pw-echo"), "{shown}");
+    assert!(
+        shown.contains("https://auth.example.com/token/<redacted>"),
+        "{shown}"
+    );
+}
