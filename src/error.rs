@@ -415,6 +415,26 @@ mod tests {
             at(503).to_string(),
             "token request to https://auth.example.com/token failed: 503 service unavailable"
         );
+        // Every status with a common reason says it.
+        for (status, said) in [
+            (200, "ok"),
+            (400, "bad request"),
+            (401, "unauthorized"),
+            (403, "forbidden"),
+            (404, "not found"),
+            (405, "method not allowed"),
+            (408, "request timeout"),
+            (429, "too many requests"),
+            (500, "internal server error"),
+            (502, "bad gateway"),
+            (504, "gateway timeout"),
+        ] {
+            let shown = at(status).to_string();
+            assert!(
+                shown.ends_with(&alloc::format!(": {status} {said}")),
+                "{shown}"
+            );
+        }
         for status in [302, 418, 599] {
             let shown = at(status).to_string();
             assert!(shown.ends_with(&alloc::format!(": {status}")), "{shown}");

@@ -75,6 +75,19 @@ fn helper_answer_gives_basic_credentials_and_token_username_gives_an_identity_to
         r.handle_output(&req, Some(0), br#"{"Username":"","Secret":""}"#, b""),
         Ok(Credentials::Anonymous)
     );
+
+    // Only both empty is anonymous: a token without a user name (some helpers answer so for
+    // registries that take any user) or a user with an empty password is still Basic.
+    let req = helper_request(&mut r, "d.example.com");
+    assert_eq!(
+        r.handle_output(&req, Some(0), br#"{"Username":"","Secret":"tok"}"#, b""),
+        Ok(Credentials::basic("", "tok"))
+    );
+    let req = helper_request(&mut r, "e.example.com");
+    assert_eq!(
+        r.handle_output(&req, Some(0), br#"{"Username":"bob","Secret":""}"#, b""),
+        Ok(Credentials::basic("bob", ""))
+    );
 }
 
 #[test]
