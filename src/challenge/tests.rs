@@ -773,3 +773,25 @@ fn basic_view_reads_charset() {
     let list = Challenges::parse(b"Basic").unwrap();
     assert_eq!(list.iter().next().unwrap().basic().unwrap().realm(), None);
 }
+
+#[test]
+fn rendering_separates_parameters_and_challenges_with_a_comma_and_a_space() {
+    let list =
+        Challenges::parse(br#"Bearer realm="r",service=s,scope="a\"b", Basic realm=x"#).unwrap();
+    assert_eq!(
+        list.to_header_bytes(),
+        br#"Bearer realm="r", service="s", scope="a\"b", Basic realm="x""#
+    );
+}
+
+#[test]
+fn values_are_equal_when_their_bytes_and_their_quoting_are() {
+    let quoted = Challenges::parse(br#"A x="a""#).unwrap();
+    let again = Challenges::parse(br#"A x="a""#).unwrap();
+    let bare = Challenges::parse(b"A x=a").unwrap();
+    fn value<'a>(l: &'a Challenges<'_>) -> Value<'a> {
+        l.iter().next().unwrap().param("x").unwrap()
+    }
+    assert_eq!(value(&quoted), value(&again));
+    assert_ne!(value(&quoted), value(&bare));
+}
