@@ -67,6 +67,49 @@ fn run_carries_a_flow_through_challenge_token_and_retry_to_the_answer() {
 }
 
 #[test]
+fn each_exchange_says_what_it_is_and_how_much_of_the_answer_to_read() {
+    let registry = Registry::default();
+    let mut auth = Authenticator::new(Config::default());
+    let seen = Mutex::new(Vec::new());
+    let mut transport = |x: Exchange<'_>| {
+        seen.lock().unwrap().push((
+            x.send_request().is_some(),
+            x.token_request().is_some(),
+            x.keep_caller_authorization(),
+            x.read_limit(200),
+            x.read_limit(401),
+        ));
+        Ok::<_, std::io::Error>(registry.answer(&x))
+    };
+    drive::run(&mut auth, Request::get(URL), &mut transport).unwrap();
+    let limit = Some(drive::ERROR_BODY_LIMIT);
+    let token_limit = Some(Config::default().get_token_limits().read_limit());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            (true, false, false, None, limit),
+            (false, true, false, token_limit, token_limit),
+            (true, false, false, None, limit),
+        ]
+    );
+    // A request carrying the caller's own `Authorization` says to keep it.
+    seen.lock().unwrap().clear();
+    let mut own = |x: Exchange<'_>| {
+        seen.lock().unwrap().push((
+            x.send_request().is_some(),
+            false,
+            x.keep_caller_authorization(),
+            None,
+            None,
+        ));
+        Ok::<_, std::io::Error>(OwnedResponse::new(200, vec![], vec![]))
+    };
+    let request = Request::get(URL).caller_authorized(true);
+    drive::run(&mut auth, request, &mut own).unwrap();
+    assert_eq!(*seen.lock().unwrap(), [(true, false, true, None, None)]);
+}
+
+#[test]
 fn run_returns_the_transport_error_and_leaves_no_flow_behind() {
     let mut auth = Authenticator::new(Config::default());
     let mut transport =
