@@ -310,3 +310,52 @@ impl Config {
         self.max_registries
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_getter_reads_the_default_then_what_its_setter_set() {
+        let d = Config::default();
+        assert!(!d.get_allow_insecure() && !d.get_scopes_in_one_parameter());
+        assert!(!d.get_renew_token_on_403_400() && !d.get_password_grant());
+        assert!(!d.get_request_refresh_token());
+        assert_eq!(d.get_refresh_margin(), Duration::from_secs(10));
+        assert_eq!(d.get_max_redirects(), 5);
+        assert_eq!(d.get_client_id(), "registry-auth");
+        assert_eq!((d.get_max_cached_tokens(), d.get_max_flows()), (64, 1024));
+        assert_eq!(d.get_fetch_timeout(), Duration::from_secs(60));
+        assert_eq!(d.get_max_registries(), 1024);
+        assert!(!d.get_allow_internal_realms_for("localhost:5000"));
+
+        let c = Config::default()
+            .allow_insecure(true)
+            .scopes_in_one_parameter(true)
+            .renew_token_on_403_400(true)
+            .password_grant(true)
+            .request_refresh_token(true)
+            .refresh_margin(Duration::from_secs(3))
+            .max_redirects(2)
+            .client_id("tool/1")
+            .max_cached_tokens(7)
+            .max_flows(9)
+            .fetch_timeout(Duration::from_secs(5))
+            .max_registries(11)
+            .allow_internal_realms_for("http://LOCALHOST:5000/v2/");
+        assert!(c.get_allow_insecure() && c.get_scopes_in_one_parameter());
+        assert!(c.get_renew_token_on_403_400() && c.get_password_grant());
+        assert!(c.get_request_refresh_token());
+        assert_eq!(c.get_refresh_margin(), Duration::from_secs(3));
+        assert_eq!(c.get_max_redirects(), 2);
+        assert_eq!(c.get_client_id(), "tool/1");
+        assert_eq!((c.get_max_cached_tokens(), c.get_max_flows()), (7, 9));
+        assert_eq!(c.get_fetch_timeout(), Duration::from_secs(5));
+        assert_eq!(c.get_max_registries(), 11);
+        assert!(c.get_allow_internal_realms_for("localhost:5000"));
+        assert!(!c.get_allow_internal_realms_for("localhost:5001"));
+        // The caps never reach zero.
+        let z = Config::default().max_cached_tokens(0).max_registries(0);
+        assert_eq!((z.get_max_cached_tokens(), z.get_max_registries()), (1, 1));
+    }
+}
