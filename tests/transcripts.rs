@@ -1363,3 +1363,23 @@ fn a_token_refused_for_scope_it_was_asked_for_is_never_sent_again() {
         ]
     );
 }
+
+#[test]
+fn a_scope_the_challenge_repeats_verbatim_is_asked_for_once() {
+    // Scopes the crate cannot read (`*`) are passed on as they are, each once however often
+    // challenges name it.
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/manifests/1");
+    let challenge = r#"Bearer realm="https://g.example/v2/token",service="c",scope="* *""#;
+    let t = get(
+        &mut auth,
+        &url,
+        secs(0),
+        bearer_round_trip(challenge, "t", 200),
+    );
+    assert_eq!(
+        t[1],
+        "fetch GET https://g.example/v2/token?service=c&scope=repository%3Aa%3Apull&scope=%2A auth=none",
+        "{t:#?}"
+    );
+}
