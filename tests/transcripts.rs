@@ -1383,3 +1383,23 @@ fn a_scope_the_challenge_repeats_verbatim_is_asked_for_once() {
         "{t:#?}"
     );
 }
+
+#[test]
+fn a_plain_http_registry_asking_for_basic_gets_no_password_without_allow_insecure() {
+    let mut auth = default_auth();
+    auth.set_credentials("registry.example.com", alice());
+    let url = "http://registry.example.com/v2/a/manifests/1";
+    let t = run(
+        &mut auth,
+        Request::get(url),
+        url,
+        secs(0),
+        vec![resp(401).challenge(r#"Basic realm="r""#)],
+    );
+    assert_eq!(t.len(), 2, "{t:#?}");
+    assert_eq!(t[0], format!("send GET {url} auth=none"));
+    assert!(
+        t[1].starts_with("failed: refused to send credentials to http://registry.example.com"),
+        "{t:#?}"
+    );
+}
