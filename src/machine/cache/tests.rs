@@ -237,3 +237,38 @@ fn a_mount_is_checked_against_the_whole_scope() {
     );
     assert_ne!(one, both);
 }
+
+#[test]
+fn the_expiry_heap_stays_bounded_when_many_tokens_go_at_once() {
+    // A token expiring first keeps the entries of removed tokens from reaching the top of
+    // the heap; a hundred removals in a row shrink the live count past the bound at once.
+    let mut c = TokenCache::default();
+    c.insert(token(0, None, "repository:first:pull", 1), 0, 1_000);
+    let many: Vec<TokenId> = (0..100)
+        .map(|i| {
+            c.insert(
+                token(1, None, &format!("repository:m{i}:pull"), 10_000),
+                0,
+                1_000,
+            )
+        })
+        .collect();
+    for id in many {
+        c.remove(id);
+    }
+    for i in 0..1_000 {
+        let id = c.insert(
+            token(2, None, &format!("repository:r{i}:pull"), 10_000),
+            0,
+            1_000,
+        );
+        c.remove(id);
+        // The bound is checked before the last removal counted: one token more.
+        assert!(
+            c.by_expiry.len() <= 2 * (c.len() + 1) + 33,
+            "{} entries for {} tokens",
+            c.by_expiry.len(),
+            c.len()
+        );
+    }
+}
