@@ -318,6 +318,19 @@ fn machine_requests_actions_and_state_print_redacted() {
     let body = token_body();
     let response = Response::new(200).body(body.as_bytes());
     assert_hidden_debug("Response (token body)", &response);
+    // A response's headers show by name, which says what came back, never by value.
+    let cookie = format!("session={MARKER}");
+    let headers = [
+        ("Set-Cookie", cookie.as_bytes()),
+        ("WWW-Authenticate", CHALLENGE),
+    ];
+    let with_headers = Response::new(401).headers(&headers);
+    let shown = format!("{with_headers:?}");
+    assert!(
+        shown.contains(r#"["Set-Cookie", "WWW-Authenticate"]"#),
+        "{shown}"
+    );
+    assert_hidden_debug("Response (headers)", &with_headers);
     auth.handle_token_response(id, response, at()).unwrap();
     match auth.poll(id) {
         Action::Send(send) => {

@@ -795,3 +795,53 @@ fn values_are_equal_when_their_bytes_and_their_quoting_are() {
     assert_eq!(value(&quoted), value(&again));
     assert_ne!(value(&quoted), value(&bare));
 }
+
+#[test]
+fn every_entry_point_reads_the_same_list() {
+    let text = r#"Bearer realm="https://auth.example.com/token",service="r", Basic realm=x"#;
+    let from_bytes = Challenges::parse(text.as_bytes()).unwrap();
+    assert_eq!(flat(&from_bytes).len(), 2);
+    assert_eq!(Challenges::parse_str(text).unwrap(), from_bytes);
+    #[cfg(feature = "http")]
+    {
+        let mut headers = http::HeaderMap::new();
+        for line in [
+            r#"Bearer realm="https://auth.example.com/token""#,
+            "service=r",
+        ] {
+            headers.append(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static(line),
+            );
+        }
+        headers.append(
+            http::header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Basic realm=x"),
+        );
+        let read = Challenges::from_headers(&headers, &ParserConfig::strict()).unwrap();
+        assert_eq!(read, from_bytes);
+    }
+}
+
+#[test]
+fn lists_are_equal_only_with_the_same_challenges_in_the_same_order() {
+    let parse = |s| Challenges::parse_str(s).unwrap();
+    // Values compare unescaped; schemes and names exactly.
+    assert_eq!(parse(r#"Basic realm="a""#), parse("Basic realm=a"));
+    assert_eq!(parse(r#"Basic realm="\a""#), parse("Basic realm=a"));
+    for (one, other) in [
+        ("Basic realm=a", "Basic realm=b"),
+        ("Basic realm=a", "Basic Realm=a"),
+        ("Basic realm=a", "basic realm=a"),
+        ("Basic realm=a", "Basic realm=a, x=y"),
+        ("Basic realm=a, x=y", "Basic realm=a"),
+        ("Basic abc=", "Basic abd="),
+        ("Basic abc=", "Basic"),
+    ] {
+        assert_ne!(parse(one), parse(other), "{one} against {other}");
+    }
+    // A list is not equal to its own first challenge, nor the other way round.
+    assert_ne!(parse("Basic realm=a, Bearer"), parse("Basic realm=a"));
+    assert_ne!(parse("Basic realm=a"), parse("Basic realm=a, Bearer"));
+    assert_ne!(parse("Basic, Bearer"), parse("Bearer, Basic"));
+}

@@ -249,3 +249,29 @@ fn error_bodies_are_clipped_and_scrubbed() {
     assert_eq!(e.to_string(), "invalid_grant: bad password <redacted>");
     assert!(ErrorBody::parse(b"not json").is_empty());
 }
+
+#[test]
+fn a_structured_detail_is_shown_eight_levels_deep_then_elided() {
+    let detail_of = |detail: &str| {
+        let body = format!(r#"{{"errors":[{{"code":"X","message":"m","detail":{detail}}}]}}"#);
+        ErrorBody::parse(body.as_bytes()).errors[0]
+            .detail
+            .clone()
+            .unwrap()
+    };
+    let arrays = format!("{}1{}", "[".repeat(9), "]".repeat(9));
+    assert_eq!(
+        detail_of(&arrays),
+        format!("{}...{}", "[".repeat(8), "]".repeat(8))
+    );
+    let objects = format!("{}1{}", r#"{"a":"#.repeat(9), "}".repeat(9));
+    assert_eq!(
+        detail_of(&objects),
+        format!("{}...{}", r#"{"a":"#.repeat(8), "}".repeat(8))
+    );
+    // Seven containers around a value are shown whole.
+    let shallow = format!(r#"{}{{"a":true}}{}"#, r#"{"a":["#.repeat(3), "]}".repeat(3));
+    assert_eq!(detail_of(&shallow), shallow);
+    let wide = r#"{"a":[1,"x",null],"b":{"c":false,"d":2}}"#;
+    assert_eq!(detail_of(wide), wide);
+}

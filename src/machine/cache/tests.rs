@@ -272,3 +272,19 @@ fn the_expiry_heap_stays_bounded_when_many_tokens_go_at_once() {
         );
     }
 }
+
+#[test]
+fn an_id_handed_out_before_clear_names_no_token_cached_after_it() {
+    // A flow may still hold the id of the token it sent when the cache is cleared; a 401 on
+    // that request must not then drop, or be answered by, the token that took its slot.
+    let mut c = TokenCache::default();
+    let old = c.insert(token(1, None, "repository:a:pull", 1000), 0, 10);
+    c.clear();
+    assert!(c.get(old).is_none());
+    let new = c.insert(token(1, None, "repository:a:pull", 1000), 0, 10);
+    assert_ne!(old, new);
+    assert!(c.get(old).is_none());
+    c.remove(old);
+    assert_eq!(c.len(), 1);
+    assert_eq!(find(&c, 1, None, &repo("a"), 0), Some(new));
+}
