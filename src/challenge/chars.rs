@@ -246,4 +246,19 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn control_check_sees_two_control_bytes_as_well_as_one() {
+        // Findings are gathered, not counted: a second control byte must not cancel the first.
+        for len in 2..70 {
+            for first in 0..len {
+                for second in first + 1..len {
+                    let mut run = alloc::vec![b'a'; len];
+                    run[first] = 0x01;
+                    run[second] = 0x7f;
+                    assert!(has_control(&run), "len {len} at {first} and {second}");
+                }
+            }
+        }
+    }
 }

@@ -802,6 +802,10 @@ fn every_entry_point_reads_the_same_list() {
     let from_bytes = Challenges::parse(text.as_bytes()).unwrap();
     assert_eq!(flat(&from_bytes).len(), 2);
     assert_eq!(Challenges::parse_str(text).unwrap(), from_bytes);
+    for config in [ParserConfig::strict(), ParserConfig::lenient()] {
+        assert_eq!(config.parse_str(text).unwrap(), from_bytes);
+        assert_eq!(config.parse(text.as_bytes()).unwrap(), from_bytes);
+    }
     #[cfg(feature = "http")]
     {
         let mut headers = http::HeaderMap::new();
