@@ -426,6 +426,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn values_hash_by_what_they_compare() {
+        use core::hash::BuildHasher as _;
+        let state = std::hash::RandomState::new();
+        let hash_with = |v: &Value<'_>| state.hash_one(v);
+        let a = Value::new(b"abc", 0);
+        assert_eq!(hash_with(&a), hash_with(&Value::new(b"abc", 0)));
+        assert_ne!(hash_with(&a), hash_with(&Value::new(b"abd", 0)));
+        assert_ne!(hash_with(&a), hash_with(&Value::new(b"abc", 1)));
+    }
+
+    #[test]
+    fn only_a_value_without_escapes_lends_its_text() {
+        let plain = Value::from_parts(Raw::Text("abc"), QUOTED);
+        assert_eq!(plain.as_text(), Some("abc"));
+        let escaped = Value::from_parts(Raw::Text(r#"a\"b"#), QUOTED | UNESCAPE);
+        assert_eq!(escaped.as_text(), None);
+        assert_eq!(Value::new(b"abc", 0).as_text(), None);
+    }
+
+    #[test]
     fn an_entry_is_five_words() {
         assert_eq!(core::mem::size_of::<Entry<'_>>(), 40);
     }

@@ -849,3 +849,16 @@ fn lists_are_equal_only_with_the_same_challenges_in_the_same_order() {
     assert_ne!(parse("Basic realm=a"), parse("Basic realm=a, Bearer"));
     assert_ne!(parse("Basic, Bearer"), parse("Bearer, Basic"));
 }
+
+#[test]
+fn a_value_tells_whether_it_was_quoted_and_whether_it_held_escapes() {
+    let list = Challenges::parse_str(r#"Bearer a="x", b=x, c="x\"y", d="""#).unwrap();
+    let c = list.iter().next().unwrap();
+    let quoted = |n| c.param(n).unwrap().is_quoted();
+    let escaped = |n| c.param(n).unwrap().needs_unescape();
+    assert_eq!(["a", "b", "c", "d"].map(quoted), [true, false, true, true]);
+    assert_eq!(
+        ["a", "b", "c", "d"].map(escaped),
+        [false, false, true, false]
+    );
+}
