@@ -277,6 +277,17 @@ fn values_without_escapes_are_borrowed() {
         c.param("x").unwrap().bytes(),
         alloc::borrow::Cow::Owned(_)
     ));
+    // From text, and read as text: the same.
+    let list = Challenges::parse_str(core::str::from_utf8(input).unwrap()).unwrap();
+    let c = list.iter().next().unwrap();
+    assert!(matches!(
+        c.param("realm").unwrap().to_str(),
+        Some(alloc::borrow::Cow::Borrowed("https://a/token"))
+    ));
+    assert!(matches!(
+        c.param("x").unwrap().to_str(),
+        Some(alloc::borrow::Cow::Owned(s)) if s == "a\"b"
+    ));
 }
 
 #[test]
@@ -861,4 +872,11 @@ fn a_value_tells_whether_it_was_quoted_and_whether_it_held_escapes() {
         ["a", "b", "c", "d"].map(escaped),
         [false, false, true, false]
     );
+    // An escaped value compares piece by piece with what it means.
+    let v = c.param("c").unwrap();
+    assert!(v.eq_bytes(b"x\"y"));
+    assert!(v.eq_ignore_ascii_case("X\"Y"));
+    for other in [&b"z\"y"[..], b"x\"z", b"x\"", b"x\"yy", b"x\\\"y"] {
+        assert!(!v.eq_bytes(other), "{other:?}");
+    }
 }
