@@ -446,6 +446,44 @@ mod tests {
     }
 
     #[test]
+    fn a_value_shows_as_the_text_it_means() {
+        let v = Value::from_parts(Raw::Text(r#"a\"b"#), QUOTED | UNESCAPE);
+        assert_eq!(alloc::format!("{v:?}"), r#""a\"b""#);
+    }
+
+    #[test]
+    fn a_reserved_list_fills_one_allocation() {
+        // What the parser reserves from the header's length is taken at once, so a long
+        // header does not double its way up.
+        let mut l = EntryList::default();
+        l.reserve(40);
+        let room = l.heap.capacity();
+        assert!(room >= 40, "{room}");
+        for _ in 0..40 {
+            l.push(Entry::scheme("a"));
+        }
+        assert_eq!(l.heap.capacity(), room);
+        assert_eq!(l.as_slice().len(), 40);
+
+        // Entries already inline count towards the room asked for.
+        let mut l = EntryList::default();
+        for _ in 0..5 {
+            l.push(Entry::scheme("b"));
+        }
+        l.reserve(20);
+        assert!(l.heap.capacity() >= 25, "{}", l.heap.capacity());
+        assert_eq!(l.as_slice().len(), 5);
+
+        // Spilling makes room for twice the inline entries in one step.
+        let mut l = EntryList::default();
+        for _ in 0..INLINE {
+            l.push(Entry::scheme("c"));
+        }
+        l.spill();
+        assert!(l.heap.capacity() >= 2 * INLINE, "{}", l.heap.capacity());
+    }
+
+    #[test]
     fn an_entry_is_five_words() {
         assert_eq!(core::mem::size_of::<Entry<'_>>(), 40);
     }
