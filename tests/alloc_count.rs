@@ -14,28 +14,30 @@ thread_local! {
     // A const initializer and a type without `Drop`: reading it never allocates or registers a
     // destructor, which would recurse into the allocator.
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    static BYTES: Cell<usize> = const { Cell::new(0) };
 }
 
-/// `System`, counting every allocation and reallocation of the calling thread.
+/// `System`, counting every allocation and reallocation of the calling thread, and the bytes
+/// each asked for.
 struct Counting;
 
 // SAFETY: every method forwards its arguments unchanged to `System`, which upholds the
 // `GlobalAlloc` contract; counting only touches a thread-local `Cell` and never allocates.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         // SAFETY: the caller's guarantees for `layout` are passed on as they are.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         // SAFETY: as for `alloc`.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
+        count(new_size);
         // SAFETY: `ptr` came from this allocator, hence from `System`, with `layout`.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -49,9 +51,17 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn count() {
+fn count(bytes: usize) {
     // `try_with` because a thread being torn down may still free and allocate.
     let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    let _ = BYTES.try_with(|n| n.set(n.get() + bytes));
+}
+
+/// The value of `f` and how many bytes this thread's allocations asked for to compute it.
+fn bytes_asked<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = BYTES.with(Cell::get);
+    let out = f();
+    (out, BYTES.with(Cell::get) - before)
 }
 
 /// The value of `f` and how many heap allocations this thread made to compute it.
@@ -176,6 +186,30 @@ fn many_params_reserve_once_and_grow_geometrically() {
     // The 12 KB value reserves room for one entry per 32 bytes (375) up front, then doubles
     // twice to hold 1001: 3 allocations. A count near 1000 would mean one per parameter.
     assert!(n <= 4, "{n} allocations for 1000 params");
+}
+
+#[test]
+fn a_long_header_asks_for_memory_in_proportion_to_its_entries() {
+    // Up-front room is one entry per 32 bytes of header, so a hostile header cannot make
+    // the parser ask for much more than its entries take.
+    for params in [20, 300, 2000] {
+        let header: String = (0..params)
+            .map(|i| format!(r#"p{i}="v{i}""#))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let header = format!("Bearer {header}");
+        let config = ParserConfig::strict().limits(Limits::UNLIMITED);
+        let (parsed, bytes) = bytes_asked(|| config.parse(header.as_bytes()).map(|p| p.len()));
+        assert_eq!(parsed, Ok(1));
+        // Each entry is 40 bytes; doubling may ask for up to twice that, and again for the
+        // copies it makes on the way.
+        let entries = params + 1;
+        assert!(
+            bytes <= entries * 40 * 4,
+            "{bytes} bytes for {entries} entries ({} header bytes)",
+            header.len()
+        );
+    }
 }
 
 #[test]

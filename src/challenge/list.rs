@@ -275,10 +275,9 @@ where
             start,
             len: value.len(),
         };
-        let grammar = Grammar {
-            clean: !has_control(value),
-            ..grammar
-        };
+        // A value without control bytes lets its quoted strings skip that check.
+        let mut grammar = grammar;
+        grammar.clean = !has_control(value);
         // A long value holds many entries: room for one per 32 bytes up front, which real
         // headers (a parameter takes 20 to 60) do not outgrow and hostile ones outgrow in a
         // few doublings.

@@ -880,3 +880,59 @@ fn a_value_tells_whether_it_was_quoted_and_whether_it_held_escapes() {
         assert!(!v.eq_bytes(other), "{other:?}");
     }
 }
+
+#[test]
+fn values_of_a_line_that_is_text_are_kept_as_text() {
+    // A UTF-8 line is checked once; its values are slices of that text, not checked again.
+    let line = r#"Bearer realm="https://a/token",service=r"#;
+    for list in [
+        Challenges::parse(line.as_bytes()).unwrap(),
+        Challenges::parse_str(line).unwrap(),
+    ] {
+        let c = list.iter().next().unwrap();
+        assert_eq!(c.param("realm").unwrap().as_text(), Some("https://a/token"));
+        assert_eq!(c.param("service").unwrap().as_text(), Some("r"));
+    }
+    let bytes = Challenges::parse(b"Bearer realm=\"caf\xe9\"").unwrap();
+    let realm = bytes.iter().next().unwrap().param("realm").unwrap();
+    assert_eq!(realm.as_text(), None);
+    assert_eq!(realm.raw(), b"caf\xe9");
+}
+
+#[test]
+fn limit_errors_point_at_what_went_over() {
+    let cfg = ParserConfig::strict().limits(Limits::default().max_params(2));
+    let e = cfg.parse(b"Bearer a=1, b=2, cc=3").unwrap_err();
+    assert_eq!(e.kind(), ParseErrorKind::LimitExceeded(Limit::Params));
+    assert_eq!(e.offset(), 17, "{e}");
+
+    // Each value after the first counts the ", " that joins it to the one before.
+    let three: [&[u8]; 3] = [b"A", b"B", b"C"];
+    let bytes = |n| ParserConfig::strict().limits(Limits::default().max_header_bytes(n));
+    assert!(bytes(7).parse_lines(three).is_ok());
+    let e = bytes(6).parse_lines(three).unwrap_err();
+    assert_eq!(e.kind(), ParseErrorKind::LimitExceeded(Limit::HeaderBytes));
+    assert_eq!(e.value_index(), 2);
+}
+
+#[test]
+fn skipped_and_kept_challenges_count_together_towards_the_limit() {
+    let input = br#"A, B "y", C "z""#;
+    let limited = |n| ParserConfig::lenient().limits(Limits::default().max_challenges(n));
+    let e = limited(2).parse(input).unwrap_err();
+    assert_eq!(e.kind(), ParseErrorKind::LimitExceeded(Limit::Challenges));
+    let read = limited(3).parse(input).unwrap();
+    assert_eq!((read.len(), read.skipped().len()), (1, 2));
+}
+
+#[test]
+fn a_fold_after_whitespace_is_refused_unless_folds_are_allowed() {
+    let input = b"Basic realm=a, \r\n Bearer";
+    assert!(Challenges::parse(input).is_err());
+    let read = ParserConfig::strict().obs_fold(true).parse(input).unwrap();
+    assert_eq!(strict_schemes(&read), ["Basic", "Bearer"]);
+}
+
+fn strict_schemes<'l>(list: &'l Challenges<'_>) -> Vec<&'l str> {
+    list.iter().map(|c| c.scheme()).collect()
+}
