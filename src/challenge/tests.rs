@@ -936,3 +936,26 @@ fn a_fold_after_whitespace_is_refused_unless_folds_are_allowed() {
 fn strict_schemes<'l>(list: &'l Challenges<'_>) -> Vec<&'l str> {
     list.iter().map(|c| c.scheme()).collect()
 }
+
+#[test]
+fn view_errors_say_what_is_wrong_and_name_the_parameter() {
+    use alloc::format;
+    let shown = [
+        ViewError::WrongScheme { expected: "Bearer" },
+        ViewError::MissingParam("realm"),
+        ViewError::DuplicateParam("service"),
+        ViewError::NotUtf8("scope"),
+        ViewError::UnexpectedToken68,
+    ]
+    .map(|e| format!("{e}"));
+    assert_eq!(
+        shown,
+        [
+            "not a Bearer challenge",
+            "bearer challenge has no `realm` parameter",
+            "challenge repeats the `service` parameter",
+            "challenge parameter `scope` is not valid utf-8",
+            "challenge has a token68, not parameters",
+        ]
+    );
+}
