@@ -230,6 +230,10 @@ fn unusable_helper_output_is_an_error_naming_the_helper_and_the_reason() {
             "{shown}"
         );
         assert!(shown.contains(message), "{shown}");
+        if let HelperErrorKind::Failed { .. } = &kind {
+            // A failure ends with its message, or without one at its status.
+            assert!(shown.ends_with(message), "{shown}");
+        }
         assert!(
             !shown.contains(SECRET) && !format!("{e:?}").contains(SECRET),
             "{shown}"
@@ -237,6 +241,17 @@ fn unusable_helper_output_is_an_error_naming_the_helper_and_the_reason() {
         // Not cached: the next resolve asks the helper again.
         helper_request(&mut r, "r.example.com");
     }
+}
+
+#[test]
+fn helper_output_of_exactly_the_limit_is_read() {
+    let answer = br#"{"Username":"u","Secret":"s"}"#;
+    let mut stdout = answer.to_vec();
+    stdout.resize(MAX_HELPER_OUTPUT, b' ');
+    let mut r = resolver(r#"{"credsStore":"desktop"}"#);
+    let req = helper_request(&mut r, "r.example.com");
+    let creds = r.handle_output(&req, Some(0), &stdout, b"").unwrap();
+    assert_eq!(creds, Credentials::basic("u", "s"));
 }
 
 #[test]
