@@ -128,6 +128,29 @@ fn answers_are_cached_until_forgotten_and_failures_are_not_cached() {
     helper_request(&mut r, "r.example.com");
 }
 
+#[test]
+fn a_later_answer_for_a_registry_replaces_its_own_cached_answer_only() {
+    let mut r = resolver(r#"{"credsStore":"desktop"}"#);
+    let a = helper_request(&mut r, "a.example.com");
+    let b = helper_request(&mut r, "b.example.com");
+    let a_again = helper_request(&mut r, "a.example.com");
+    let answer = |user: &str| format!(r#"{{"Username":"{user}","Secret":"s"}}"#);
+    r.handle_output(&a, Some(0), answer("first").as_bytes(), b"")
+        .unwrap();
+    r.handle_output(&b, Some(0), answer("bee").as_bytes(), b"")
+        .unwrap();
+    r.handle_output(&a_again, Some(0), answer("second").as_bytes(), b"")
+        .unwrap();
+    assert_eq!(
+        r.resolve("a.example.com"),
+        Resolution::Ready(Credentials::basic("second", "s"))
+    );
+    assert_eq!(
+        r.resolve("b.example.com"),
+        Resolution::Ready(Credentials::basic("bee", "s"))
+    );
+}
+
 /// (exit code, stdout, stderr, error kind, part of the message)
 type FailureCase<'a> = (Option<i32>, &'a [u8], &'a [u8], HelperErrorKind, &'a str);
 

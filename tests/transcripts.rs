@@ -496,6 +496,38 @@ fn post_falls_back_to_get_on_404_405_400_401_and_non_json() {
 }
 
 #[test]
+fn an_identity_token_with_its_user_name_names_that_user_on_the_get_fallback() {
+    // Docker's config stores the user name beside an identity token: a realm that takes GET
+    // only is sent that name as the Basic user and as the account.
+    let mut auth = auth_with(
+        "registry.example.com",
+        Credentials::identity_token_for("alice", "idtok"),
+    );
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = get(
+        &mut auth,
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            resp(405),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    assert_eq!(
+        t,
+        [
+            format!("send GET {url} auth=none"),
+            "fetch POST https://auth.example.com/token auth=none body=grant_type=refresh_token&refresh_token=idtok&service=registry.example.com&client_id=registry-auth&scope=repository%3Aa%3Apull".into(),
+            "fetch GET https://auth.example.com/token?service=registry.example.com&scope=repository%3Aa%3Apull&account=alice auth=Basic YWxpY2U6aWR0b2s=".into(),
+            format!("send GET {url} auth=Bearer t1"),
+            "done".into(),
+        ]
+    );
+}
+
+#[test]
 fn post_never_falls_back_on_5xx() {
     let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
