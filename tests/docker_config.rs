@@ -58,8 +58,22 @@ fn each_auths_entry_form_gives_its_credentials() {
             basic("alice", "pw"),
         ),
         (
+            // `base64` without `-w0` breaks long lines; Go's decoder skips the breaks.
+            {
+                let encoded = b64("alice:a-password-long-enough");
+                let (head, tail) = encoded.split_at(12);
+                format!(r#"{{"auth":"{head}\r\n{tail}\n"}}"#)
+            },
+            basic("alice", "a-password-long-enough"),
+        ),
+        (
             r#"{"username":"bob","password":"pw2"}"#.into(),
             basic("bob", "pw2"),
+        ),
+        (
+            // A user name alone is a user with an empty password.
+            r#"{"username":"frank"}"#.into(),
+            basic("frank", ""),
         ),
         (
             // `auth` wins over username/password, as in the Docker CLI.
@@ -295,6 +309,12 @@ fn empty_store_and_helper_names_count_as_unset() {
     ));
     assert_eq!(c.lookup("r.example.com"), basic("u", "p"));
     assert_eq!(c.creds_store(), None);
+    // So does a null helper.
+    let c = config(&format!(
+        r#"{{"auths":{{"r.example.com":{{"auth":"{}"}}}},"credHelpers":{{"r.example.com":null}}}}"#,
+        b64("u:p")
+    ));
+    assert_eq!(c.lookup("r.example.com"), basic("u", "p"));
 }
 
 #[test]

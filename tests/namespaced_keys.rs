@@ -250,3 +250,16 @@ fn the_resolver_caches_per_key_and_forgets_one_namespace() {
         &Resolution::Ready(Credentials::basic("h", "s"))
     );
 }
+
+#[test]
+fn of_two_keys_naming_the_same_namespace_the_first_in_sorted_order_answers() {
+    // Host names ignore case, so both keys name `quay.io/org`; `QUAY.IO/org` sorts first.
+    // The file's order does not matter.
+    for entries in [
+        [("quay.io/org", "lower"), ("QUAY.IO/org", "upper")],
+        [("QUAY.IO/org", "upper"), ("quay.io/org", "lower")],
+    ] {
+        let c = auths(&entries);
+        assert_eq!(found(&c, "quay.io/org/app:1").1.as_deref(), Some("upper"));
+    }
+}
