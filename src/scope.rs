@@ -590,6 +590,28 @@ mod tests {
     }
 
     #[test]
+    fn star_absorbs_actions_merged_into_it_from_another_scope() {
+        let set = ScopeSet::parse("repository:a:* repository:a:pull").unwrap();
+        assert_eq!(set.to_string(), "repository:a:*");
+        let set = ScopeSet::parse("repository:a:push repository:a:* repository:a:pull").unwrap();
+        assert_eq!(set.to_string(), "repository:a:*");
+        let mut set = ScopeSet::parse("repository:a:*").unwrap();
+        set.extend_from(&ScopeSet::parse("repository:a:delete").unwrap());
+        assert_eq!(set.iter().next().unwrap().actions().len(), 1);
+    }
+
+    #[test]
+    fn actions_may_hold_digits_dashes_and_underscores() {
+        let sc = s("repository:a:pull,metadata-read,x_2");
+        assert_eq!(
+            sc.actions().iter().collect::<Vec<_>>(),
+            ["metadata-read", "pull", "x_2"]
+        );
+        assert!(Scope::parse("repository:a:Pull").is_err());
+        assert!(Scope::parse("repository:a:pu.ll").is_err());
+    }
+
+    #[test]
     fn empty_name_is_accepted_as_zot_sends_it() {
         assert_eq!(s("repository::pull").name(), "");
     }
