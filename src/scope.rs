@@ -601,6 +601,20 @@ mod tests {
     }
 
     #[test]
+    fn a_set_is_built_read_and_parsed_by_the_standard_traits() {
+        let from_str: ScopeSet = "repository:b:push repository:a:pull".parse().unwrap();
+        assert!(!from_str.is_empty());
+        assert!(ScopeSet::new().is_empty());
+        let collected: ScopeSet = [s("repository:b:push"), s("repository:a:pull")]
+            .into_iter()
+            .collect();
+        assert_eq!(collected, from_str);
+        let names: Vec<&str> = (&collected).into_iter().map(Scope::name).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!("repository".parse::<ScopeSet>().is_err());
+    }
+
+    #[test]
     fn actions_may_hold_digits_dashes_and_underscores() {
         let sc = s("repository:a:pull,metadata-read,x_2");
         assert_eq!(
