@@ -323,6 +323,62 @@ fn run_waits_out_a_token_request_an_abandoned_flow_left_unanswered() {
     assert_eq!(registry.token_requests.load(Ordering::SeqCst), 1);
 }
 
+#[test]
+fn run_waits_for_a_token_request_in_progress_until_the_machine_presumes_it_lost() {
+    // A blocking stack on a clock of its own: each wait moves the clock by what it was asked
+    // to wait, so the wait the helper asks for is the one that ends the other flow's claim.
+    struct Stack<'r> {
+        registry: &'r Registry,
+        clock: Duration,
+        waits: Vec<Duration>,
+    }
+    impl drive::Transport for Stack<'_> {
+        type Response = OwnedResponse;
+        type Error = std::io::Error;
+        fn exchange(&mut self, x: Exchange<'_>) -> Result<OwnedResponse, std::io::Error> {
+            Ok(self.registry.answer(&x))
+        }
+        fn now(&mut self) -> registry_auth::Now {
+            self.clock.into()
+        }
+        fn wait(&mut self, timeout: Duration) {
+            self.waits.push(timeout);
+            self.clock += timeout;
+        }
+    }
+    let config = Config::default().fetch_timeout(Duration::from_secs(30));
+    let mut auth = Authenticator::new(config);
+    let registry = Registry::default();
+    let challenge = [("WWW-Authenticate", CHALLENGE)];
+    let at = Duration::from_secs(100);
+    let abandoned = auth.start(Request::get(URL), at).unwrap();
+    let _ = auth.poll(abandoned);
+    auth.handle_response(abandoned, Response::new(401).headers(&challenge), at)
+        .unwrap();
+    assert!(matches!(auth.poll(abandoned), Action::FetchToken(_)));
+
+    let mut stack = Stack {
+        registry: &registry,
+        clock: at + Duration::from_secs(10),
+        waits: Vec::new(),
+    };
+    let answer = drive::run(&mut auth, Request::get(URL), &mut stack).unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(stack.waits, [Duration::from_secs(20)]);
+    assert_eq!(registry.token_requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_drive_error_gives_the_error_it_wraps_as_its_source() {
+    use std::error::Error as _;
+    let e: DriveError<std::io::Error> = DriveError::Transport(std::io::Error::other("refused"));
+    let source = e.source().unwrap();
+    assert_eq!(source.to_string(), "refused");
+    assert!(source.downcast_ref::<std::io::Error>().is_some());
+    let e: DriveError<std::io::Error> = DriveError::Auth(Error::SendFailed);
+    assert!(e.source().unwrap().downcast_ref::<Error>().is_some());
+}
+
 /// An async registry client over the same fake registry: token requests take a while, so
 /// that concurrent flows meet the fetch in progress.
 struct Slow {
