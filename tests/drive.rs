@@ -369,6 +369,121 @@ fn run_waits_for_a_token_request_in_progress_until_the_machine_presumes_it_lost(
 }
 
 #[test]
+fn an_exchange_gives_the_headers_and_body_to_send_and_sets_them_on_a_header_map() {
+    // A password grant: the token request is a POST form, the retry carries the token.
+    let mut auth = Authenticator::new(Config::default().password_grant(true));
+    auth.set_credentials("registry.example.com", Credentials::basic("alice", "pw-1"));
+    let registry = Registry::default();
+    let seen = Mutex::new(Vec::new());
+    let mut transport = |x: Exchange<'_>| {
+        let headers: Vec<(String, String)> = x
+            .headers()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let mut map = http::HeaderMap::new();
+        map.insert(
+            http::header::AUTHORIZATION,
+            "Basic callers-own".parse().unwrap(),
+        );
+        x.apply_to(&mut map);
+        let applied: Vec<(String, String)> = map
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string()))
+            .collect();
+        let body = x.body().map(|b| String::from_utf8(b.to_vec()).unwrap());
+        let shown = format!("{x:?}");
+        seen.lock()
+            .unwrap()
+            .push((headers, applied, body, shown, x.read_limit(401)));
+        Ok::<_, std::io::Error>(registry.answer(&x))
+    };
+    drive::run(&mut auth, Request::get(URL), &mut transport).unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 3);
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    // The first send: nothing to set, and the caller's header removed.
+    assert_eq!(seen[0].0, []);
+    assert_eq!(seen[0].1, []);
+    assert_eq!(seen[0].2, None);
+    // The token POST: a form body and its content type, and no Authorization.
+    let form = "application/x-www-form-urlencoded";
+    assert_eq!(seen[1].0, [pair("Content-Type", form)]);
+    assert_eq!(seen[1].1, [pair("content-type", form)]);
+    let body = seen[1].2.as_deref().unwrap();
+    assert!(
+        body.starts_with("grant_type=password&username=alice&password=pw-1"),
+        "{body}"
+    );
+    // The retry: the token, set on the map in place of the caller's.
+    let bearer = format!("Bearer {TOKEN}");
+    assert_eq!(seen[2].0, [pair("Authorization", &bearer)]);
+    assert_eq!(seen[2].1, [pair("authorization", &bearer)]);
+    assert_eq!(seen[2].2, None);
+    // Debug names the request and the scheme, never the secret; a registry's error body is
+    // read up to 64 KiB.
+    assert_eq!(
+        seen[2].3,
+        format!(
+            "Exchange {{ token_request: false, method: Get, url: {URL:?}, \
+             authorization: Some(Bearer), .. }}"
+        )
+    );
+    assert!(!seen[1].3.contains("pw-1") && seen[1].3.contains("token_request: true"));
+    assert_eq!(seen[0].4, Some(64 * 1024));
+}
+
+#[test]
+fn an_owned_response_finds_headers_without_case_and_shows_no_values() {
+    let r = OwnedResponse::new(
+        401,
+        vec![
+            ("WWW-Authenticate".into(), b"Bearer first".to_vec()),
+            ("www-authenticate".into(), b"Basic second".to_vec()),
+            ("Set-Cookie".into(), b"secret-cookie".to_vec()),
+        ],
+        b"{}".to_vec(),
+    );
+    assert_eq!(r.header("www-AUTHENTICATE"), Some(&b"Bearer first"[..]));
+    assert_eq!(r.header("Location"), None);
+    assert_eq!(
+        format!("{r:?}"),
+        r#"OwnedResponse { status: 401, header_names: ["WWW-Authenticate", "www-authenticate", "Set-Cookie"], body_len: 2 }"#
+    );
+}
+
+#[test]
+fn a_blocking_run_waiting_on_another_threads_token_request_is_woken_when_it_ends() {
+    // Thread one's token request takes 300 ms; thread two meets it in progress and waits.
+    // The machine's wake unparks thread two at once, long before the 30-second claim ends.
+    let auth = Mutex::new(Authenticator::new(
+        Config::default().fetch_timeout(Duration::from_secs(30)),
+    ));
+    let registry = Registry::default();
+    let (fetching, fetch_started) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let one = s.spawn(|| {
+            let fetching = fetching;
+            let mut transport = |x: Exchange<'_>| {
+                if x.is_token_request() {
+                    fetching.send(()).unwrap();
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                Ok::<_, std::io::Error>(registry.answer(&x))
+            };
+            drive::run(&auth, Request::get(URL), &mut transport).unwrap()
+        });
+        fetch_started.recv().unwrap();
+        let started = Instant::now();
+        let mut transport = |x: Exchange<'_>| Ok::<_, std::io::Error>(registry.answer(&x));
+        let two = drive::run(&auth, Request::get(URL), &mut transport).unwrap();
+        let waited = started.elapsed();
+        assert_eq!((one.join().unwrap().status, two.status), (200, 200));
+        assert!(waited < Duration::from_secs(10), "{waited:?}");
+    });
+    assert_eq!(registry.token_requests.load(Ordering::SeqCst), 1);
+}
+
+#[test]
 fn a_drive_error_gives_the_error_it_wraps_as_its_source() {
     use std::error::Error as _;
     let e: DriveError<std::io::Error> = DriveError::Transport(std::io::Error::other("refused"));
