@@ -326,6 +326,15 @@ fn caller_authorization_is_kept_on_its_origin_and_dropped_after_leaving_it() {
 }
 
 #[test]
+fn usage_errors_say_what_the_caller_did_wrong() {
+    assert_eq!(UsageError::UnknownFlow.to_string(), "unknown flow");
+    assert_eq!(
+        UsageError::UnexpectedResponse.to_string(),
+        "response reported for a request the flow did not ask to send"
+    );
+}
+
+#[test]
 fn a_response_is_accepted_only_for_a_request_the_flow_handed_out() {
     let mut auth = Authenticator::new(Config::default());
     auth.set_credentials("registry.example.com", Credentials::identity_token("idtok"));

@@ -371,3 +371,78 @@ fn a_malformed_token_error_does_not_show_a_secret_in_the_realm_it_names() {
         "{shown}"
     );
 }
+
+#[test]
+fn every_error_that_names_server_text_shows_it_scrubbed() {
+    // Each kind of error that quotes what a server wrote or chose (a realm, a scope, the
+    // schemes offered) must not show a secret the server echoed into it. Each case: the
+    // responses, and what the message says in place of the secret.
+    const PW: &str = "pw-echo-secret-9";
+    let realm_with_pw = format!(
+        r#"Bearer realm="https://auth.example.com/token/{PW}",service="registry.example.com""#
+    );
+    let insufficient =
+        format!(r#"{REALM_CHALLENGE},scope="repository:team/app:{PW}",error="insufficient_scope""#);
+    let cases: Vec<(&str, Vec<Canned>, &str)> = vec![
+        (
+            "TokenEndpoint: the realm answers 500",
+            vec![resp(401).challenge(&realm_with_pw), resp(500)],
+            "https://auth.example.com/token/<redacted>",
+        ),
+        (
+            "CredentialsRejected: the realm refuses the password",
+            vec![resp(401).challenge(&realm_with_pw), resp(401)],
+            "https://auth.example.com/token/<redacted>",
+        ),
+        (
+            "InsufficientScope: the token does not grant the scope",
+            vec![
+                resp(401).challenge(REALM_CHALLENGE),
+                Canned::token("t-1", 300),
+                resp(401).challenge(&insufficient),
+                Canned::token("t-2", 300),
+                resp(401).challenge(&insufficient),
+            ],
+            "repository:team/app:pull,<redacted>",
+        ),
+        (
+            "NoUsableChallenge: the registry offers a scheme named like the password",
+            vec![resp(401).challenge(&format!("{PW} realm=x"))],
+            "<redacted>",
+        ),
+        (
+            "Policy: a realm of another scheme",
+            vec![resp(401).challenge(&format!(r#"Bearer realm="ftp://auth.example.com/{PW}""#))],
+            "ftp://auth.example.com/<redacted>",
+        ),
+    ];
+    for (what, responses, redacted) in cases {
+        let mut auth = Authenticator::new(Config::default());
+        auth.set_credentials("registry.example.com", Credentials::basic("alice", PW));
+        let shown = failed_get(&mut auth, responses);
+        assert!(!shown.contains("pw-echo"), "{what}: {shown}");
+        assert!(shown.contains(redacted), "{what}: {shown}");
+    }
+
+    // Anonymous: the secret is the anonymous token, echoed into the scope of the refusal.
+    let anon_insufficient = format!(
+        r#"{REALM_CHALLENGE},scope="repository:team/app:tok-anon-secret-7",error="insufficient_scope""#
+    );
+    let mut auth = Authenticator::new(Config::default());
+    let shown = failed_get(
+        &mut auth,
+        vec![
+            resp(401).challenge(REALM_CHALLENGE),
+            Canned::token("tok-anon-secret-7", 300),
+            resp(401).challenge(&anon_insufficient),
+            Canned::token("tok-anon-secret-7", 300),
+            resp(401).challenge(&anon_insufficient),
+        ],
+    );
+    assert!(shown.contains("no credentials configured"), "{shown}");
+    assert!(!shown.contains("tok-anon"), "{shown}");
+    assert!(
+        shown.contains("repository:team/app:pull,<redacted>"),
+        "{shown}"
+    );
+}

@@ -275,3 +275,11 @@ fn a_structured_detail_is_shown_eight_levels_deep_then_elided() {
     let wide = r#"{"a":[1,"x",null],"b":{"c":false,"d":2}}"#;
     assert_eq!(detail_of(wide), wide);
 }
+
+#[test]
+fn limits_read_back_as_set_and_a_driver_reads_one_byte_past_the_body_limit() {
+    let limits = TokenLimits::default().max_body(1000).max_token(300);
+    assert_eq!((limits.get_max_body(), limits.get_max_token()), (1000, 300));
+    // One byte more than allowed tells a body too large from one cut to fit.
+    assert_eq!(limits.read_limit(), 1001);
+}
