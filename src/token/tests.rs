@@ -283,3 +283,29 @@ fn limits_read_back_as_set_and_a_driver_reads_one_byte_past_the_body_limit() {
     // One byte more than allowed tells a body too large from one cut to fit.
     assert_eq!(limits.read_limit(), 1001);
 }
+
+#[test]
+fn a_body_of_exactly_the_limit_is_read() {
+    let body = br#"{"token":"abc"}"#;
+    let limits = TokenLimits::default().max_body(body.len());
+    assert!(TokenResponse::parse(body, &limits).is_ok());
+    let limits = TokenLimits::default().max_body(body.len() - 1);
+    assert!(matches!(
+        TokenResponse::parse(body, &limits),
+        Err(TokenError::BodyTooLarge { .. })
+    ));
+}
+
+#[test]
+fn an_empty_or_oversized_refresh_token_is_dropped_and_the_access_token_kept() {
+    let limits = TokenLimits::default().max_token(8);
+    for refresh in ["", "123456789"] {
+        let body = format!(r#"{{"token":"abc","refresh_token":"{refresh}"}}"#);
+        let t = TokenResponse::parse(body.as_bytes(), &limits).unwrap();
+        assert_eq!(t.token().expose(), "abc");
+        assert!(t.refresh_token().is_none(), "{refresh:?}");
+    }
+    let body = r#"{"token":"abc","refresh_token":"12345678"}"#;
+    let t = TokenResponse::parse(body.as_bytes(), &limits).unwrap();
+    assert_eq!(t.refresh_token().map(|r| r.expose()), Some("12345678"));
+}
