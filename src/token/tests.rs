@@ -309,3 +309,17 @@ fn an_empty_or_oversized_refresh_token_is_dropped_and_the_access_token_kept() {
     let t = TokenResponse::parse(body.as_bytes(), &limits).unwrap();
     assert_eq!(t.refresh_token().map(|r| r.expose()), Some("12345678"));
 }
+
+#[test]
+fn an_error_body_is_read_up_to_the_default_body_limit_and_not_past_it() {
+    let limit = TokenLimits::DEFAULT.get_max_body();
+    let json = br#"{"error":"invalid_grant"}"#;
+    let mut body = json.to_vec();
+    body.resize(limit, b' ');
+    assert_eq!(
+        ErrorBody::parse(&body).error.as_deref(),
+        Some("invalid_grant")
+    );
+    body.push(b' ');
+    assert!(ErrorBody::parse(&body).is_empty());
+}
