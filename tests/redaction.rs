@@ -344,6 +344,16 @@ fn machine_requests_actions_and_state_print_redacted() {
         other => panic!("expected a send, got {other:?}"),
     }
     assert_hidden_debug("Authenticator (credentials and a cached token)", &auth);
+    // What it shows instead: how much it holds.
+    let shown = format!("{auth:?}");
+    for part in [
+        "Authenticator {",
+        "registries: 1",
+        "cached_tokens: 1",
+        "fetches: 0",
+    ] {
+        assert!(shown.contains(part), "{shown}");
+    }
 
     // The drive helpers' types: an exchange for a token request and for a send, an owned
     // token response, a guard over the authenticator, an error of the drive.
