@@ -326,6 +326,16 @@ fn caller_authorization_is_kept_on_its_origin_and_dropped_after_leaving_it() {
 }
 
 #[test]
+fn an_authenticator_reads_back_its_configuration() {
+    let auth =
+        Authenticator::new(Config::default().fetch_timeout(std::time::Duration::from_secs(7)));
+    assert_eq!(
+        auth.config().get_fetch_timeout(),
+        std::time::Duration::from_secs(7)
+    );
+}
+
+#[test]
 fn usage_errors_say_what_the_caller_did_wrong() {
     assert_eq!(UsageError::UnknownFlow.to_string(), "unknown flow");
     assert_eq!(

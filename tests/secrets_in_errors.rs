@@ -446,3 +446,16 @@ fn every_error_that_names_server_text_shows_it_scrubbed() {
         "{shown}"
     );
 }
+
+#[test]
+fn an_error_body_the_driver_reads_is_scrubbed_of_what_the_machine_holds() {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pw-read-secret-3"),
+    );
+    let body = br#"{"errors":[{"code":"DENIED","message":"wrong pw-read-secret-3"}]}"#;
+    let read = auth.read_error_body(body);
+    assert_eq!(read.errors.len(), 1);
+    assert_eq!(read.to_string(), "DENIED: wrong <redacted>");
+}

@@ -528,6 +528,54 @@ fn an_identity_token_with_its_user_name_names_that_user_on_the_get_fallback() {
 }
 
 #[test]
+fn new_credentials_try_post_again_at_a_realm_that_refused_it() {
+    // The realm took GET only from the old credentials; new ones may be of a kind it takes by
+    // POST, so the first request with them tries POST again. Another registry's memory of a
+    // refusal stays.
+    let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
+    auth.set_credentials("other.example.com", Credentials::identity_token("idtok-o"));
+    let url = format!("{REG}/v2/a/manifests/1");
+    let other = "https://other.example.com/v2/a/manifests/1";
+    let other_challenge = r#"Bearer realm="https://auth.example.com/token",service="other.example.com",scope="repository:a:pull""#;
+    for (u, challenge) in [
+        (url.as_str(), reg_challenge("repository:a:pull")),
+        (other, other_challenge.to_string()),
+    ] {
+        let t = get(
+            &mut auth,
+            u,
+            secs(0),
+            vec![
+                resp(401).challenge(&challenge),
+                resp(405),
+                Canned::token("t1", 1),
+                resp(200),
+            ],
+        );
+        assert_eq!(t.len(), 5, "{t:#?}");
+    }
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::identity_token("idtok-2"),
+    );
+    // The tokens have expired; the challenges are known, so each flow starts at the realm.
+    let t = get(
+        &mut auth,
+        &url,
+        secs(100),
+        vec![Canned::token("t2", 300), resp(200)],
+    );
+    assert!(t[0].starts_with("fetch POST "), "{t:#?}");
+    let t = get(
+        &mut auth,
+        other,
+        secs(100),
+        vec![Canned::token("t3", 300), resp(200)],
+    );
+    assert!(t[0].starts_with("fetch GET "), "{t:#?}");
+}
+
+#[test]
 fn post_never_falls_back_on_5xx() {
     let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
