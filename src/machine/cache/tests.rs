@@ -288,3 +288,74 @@ fn an_id_handed_out_before_clear_names_no_token_cached_after_it() {
     assert_eq!(c.len(), 1);
     assert_eq!(find(&c, 1, None, &repo("a"), 0), Some(new));
 }
+
+fn find_for(c: &TokenCache, route: &RouteScopes<'_>, challenged: &str, at: u64) -> Option<TokenId> {
+    let challenged = match challenged {
+        "" => ScopeSet::new(),
+        s => ScopeSet::parse(s).unwrap(),
+    };
+    c.find(&Wanted {
+        registry: RegistryId::for_test(1),
+        cred: None,
+        route,
+        challenged: &challenged,
+        declared: &[],
+        opaque: &[],
+        usable_until: at,
+    })
+    .map(|(id, _)| id)
+}
+
+#[test]
+fn a_token_serves_only_the_actions_it_grants_whatever_else_it_holds() {
+    // A token's actions the cache does not name (`foo`) must not stand in for those it does.
+    let route = |name, actions| RouteScopes::Repository {
+        name,
+        actions,
+        mount_from: None,
+    };
+    let mut c = TokenCache::default();
+    c.insert(token(1, None, "repository:a:foo", 1000), 0, 10);
+    c.insert(token(1, None, "registry:catalog:foo", 1000), 0, 10);
+    for actions in [&["pull"][..], &["pull", "push"], &["delete"]] {
+        assert_eq!(
+            find_for(&c, &route("a", actions), "", 0),
+            None,
+            "{actions:?}"
+        );
+    }
+    assert_eq!(find_for(&c, &RouteScopes::Catalog, "", 0), None);
+
+    let mut c = TokenCache::default();
+    let pull = c.insert(token(1, None, "repository:p:pull", 1000), 0, 10);
+    let push = c.insert(token(1, None, "repository:q:push,foo", 1000), 0, 10);
+    let all = c.insert(token(1, None, "repository:r:*", 1000), 0, 10);
+    let del = c.insert(token(1, None, "repository:d:delete,foo", 1000), 0, 10);
+    assert_eq!(find_for(&c, &route("p", &["pull"]), "", 0), Some(pull));
+    assert_eq!(find_for(&c, &route("p", &["pull", "push"]), "", 0), None);
+    assert_eq!(find_for(&c, &route("q", &["pull"]), "", 0), None);
+    assert_eq!(find_for(&c, &route("d", &["delete"]), "", 0), Some(del));
+    assert_eq!(find_for(&c, &route("d", &["pull"]), "", 0), None);
+    let _ = push;
+    for actions in [&["pull"][..], &["pull", "push"], &["delete"]] {
+        assert_eq!(find_for(&c, &route("r", actions), "", 0), Some(all));
+    }
+}
+
+#[test]
+fn a_token_checked_against_its_whole_scope_must_outlive_the_time_asked() {
+    // A request that also needs a challenged scope is checked against the token itself.
+    let route = RouteScopes::Repository {
+        name: "a",
+        actions: &["pull"],
+        mount_from: None,
+    };
+    let mut c = TokenCache::default();
+    let id = c.insert(
+        token(1, None, "repository:a:pull repository:b:pull", 1000),
+        0,
+        10,
+    );
+    assert_eq!(find_for(&c, &route, "repository:b:pull", 999), Some(id));
+    assert_eq!(find_for(&c, &route, "repository:b:pull", 1000), None);
+}
