@@ -358,4 +358,29 @@ fn a_token_checked_against_its_whole_scope_must_outlive_the_time_asked() {
     );
     assert_eq!(find_for(&c, &route, "repository:b:pull", 999), Some(id));
     assert_eq!(find_for(&c, &route, "repository:b:pull", 1000), None);
+    // A token filed under the route's resource that lacks the challenged scope is not served.
+    let mut c = TokenCache::default();
+    c.insert(token(1, None, "repository:a:pull", 1000), 0, 10);
+    assert_eq!(find_for(&c, &route, "repository:b:pull", 0), None);
+}
+
+#[test]
+fn removing_one_of_the_tokens_filed_under_a_resource_keeps_the_others() {
+    let route = |actions| RouteScopes::Repository {
+        name: "a",
+        actions,
+        mount_from: None,
+    };
+    let mut c = TokenCache::default();
+    let pull = c.insert(token(1, None, "repository:a:pull", 1000), 0, 10);
+    let push = c.insert(token(1, None, "repository:a:pull,push", 1000), 0, 10);
+    let del = c.insert(token(1, None, "repository:a:delete", 1000), 0, 10);
+    c.remove(push);
+    assert_eq!(find_for(&c, &route(&["pull", "push"]), "", 0), None);
+    assert_eq!(find_for(&c, &route(&["pull"]), "", 0), Some(pull));
+    assert_eq!(find_for(&c, &route(&["delete"]), "", 0), Some(del));
+    c.remove(pull);
+    assert_eq!(find_for(&c, &route(&["pull"]), "", 0), None);
+    assert_eq!(find_for(&c, &route(&["delete"]), "", 0), Some(del));
+    assert_eq!(c.len(), 1);
 }
