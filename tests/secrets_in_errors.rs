@@ -459,3 +459,39 @@ fn an_error_body_the_driver_reads_is_scrubbed_of_what_the_machine_holds() {
     assert_eq!(read.errors.len(), 1);
     assert_eq!(read.to_string(), "DENIED: wrong <redacted>");
 }
+
+#[test]
+fn a_token_another_flow_cached_is_scrubbed_from_this_flows_error() {
+    // Flow one caches a token for `team/app`; flow two, for another repository, never sends
+    // it, yet a realm that echoes it in an error must not get it printed.
+    let mut auth = Authenticator::new(Config::default());
+    let url = manifest("team/app");
+    let challenge = |repo: &str| format!(r#"{REALM_CHALLENGE},scope="repository:{repo}:pull""#);
+    let lines = run(
+        &mut auth,
+        Request::get(&url),
+        &url,
+        secs(1),
+        vec![
+            resp(401).challenge(&challenge("team/app")),
+            Canned::token("tok-cached-secret-5", 300),
+            resp(200),
+        ],
+    );
+    assert_eq!(lines.last().map(String::as_str), Some("done"));
+    let other = manifest("team/other");
+    let lines = run(
+        &mut auth,
+        Request::get(&other),
+        &other,
+        secs(2),
+        // The registry's challenge is known: the flow starts at the realm.
+        vec![resp(400).body(&json_error("token tok-cached-secret-5 is for team/app"))],
+    );
+    let shown = failure(&lines);
+    assert!(!shown.contains("tok-cached"), "{shown}");
+    assert!(
+        shown.contains("token <redacted> is for team/app"),
+        "{shown}"
+    );
+}

@@ -576,6 +576,55 @@ fn new_credentials_try_post_again_at_a_realm_that_refused_it() {
 }
 
 #[test]
+fn scopes_kept_verbatim_are_bounded_at_eight_per_flow() {
+    // Scopes the crate cannot read (no `type:name:actions` shape) are passed back as sent,
+    // but a hostile challenge cannot make a flow carry more than eight of them.
+    let many: Vec<String> = (1..=12).map(|i| format!("o{i}")).collect();
+    let mut auth = default_auth();
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = get(
+        &mut auth,
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge(&many.join(" "))),
+            Canned::token("t1", 300),
+            resp(401).challenge(&format!(
+                r#"{},error="insufficient_scope""#,
+                reg_challenge("p1 p2 repository:a:pull")
+            )),
+            Canned::token("t2", 300),
+            resp(200),
+        ],
+    );
+    let verbatim = |line: &str| {
+        line.split(['?', '&', ' '])
+            .filter_map(|kv| kv.strip_prefix("scope="))
+            .filter(|v| !v.contains("%3A"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(verbatim(&t[1]), many[..8], "{t:#?}");
+    assert_eq!(verbatim(&t[3]), many[..8], "{t:#?}");
+}
+
+#[test]
+fn a_basic_challenge_that_cannot_be_read_gets_no_password() {
+    // Two realms: which one the password would be for is unclear, so it is not sent.
+    let mut auth = auth_with("registry.example.com", Credentials::basic("alice", "pw"));
+    let url = format!("{REG}/v2/a/manifests/1");
+    let t = get(
+        &mut auth,
+        &url,
+        secs(0),
+        vec![resp(401).challenge(r#"Basic realm="a", realm="b""#)],
+    );
+    assert_eq!(t.len(), 2, "{t:#?}");
+    assert!(t[1].starts_with("failed: "), "{t:#?}");
+    assert!(t.iter().all(|l| !l.contains("auth=Basic")), "{t:#?}");
+}
+
+#[test]
 fn post_never_falls_back_on_5xx() {
     let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
