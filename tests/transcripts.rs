@@ -625,6 +625,29 @@ fn a_basic_challenge_that_cannot_be_read_gets_no_password() {
 }
 
 #[test]
+fn a_token_answered_with_basic_challenges_twice_ends_with_the_credentials_rejected() {
+    // Harbor answers a token that lacks scope with a Basic challenge: one retry with Basic,
+    // then the credentials are what the registry refuses (they are configured, not missing).
+    let mut auth = auth_with("registry.example.com", Credentials::basic("alice", "pw"));
+    let url = format!("{REG}/v2/a/manifests/1");
+    let basic = r#"Basic realm="harbor""#;
+    let t = get(
+        &mut auth,
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(401).challenge(basic),
+            resp(401).challenge(basic),
+        ],
+    );
+    let last = t.last().unwrap();
+    assert!(last.contains("rejected"), "{t:#?}");
+    assert!(!last.contains("no credentials"), "{t:#?}");
+}
+
+#[test]
 fn post_never_falls_back_on_5xx() {
     let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
