@@ -333,6 +333,44 @@ fn an_authenticator_reads_back_its_configuration() {
         auth.config().get_fetch_timeout(),
         std::time::Duration::from_secs(7)
     );
+    let limits = registry_auth::token::TokenLimits::default().max_token(4);
+    let auth = Authenticator::new(Config::default().token_limits(limits));
+    assert_eq!(auth.config().get_token_limits(), limits);
+}
+
+#[test]
+fn the_configured_parser_and_token_limits_are_the_ones_used() {
+    // A challenge only the lenient parser reads (the default): the strict one refuses it.
+    let sloppy = r#"Bearer realm="https://auth.example.com/token" service="registry.example.com""#;
+    let h = [("WWW-Authenticate", sloppy)];
+    let first_401 = |config: Config| {
+        let mut auth = Authenticator::new(config);
+        let id = auth.start(Request::get(URL_A), secs(0)).unwrap();
+        let _ = auth.poll(id);
+        auth.handle_response(id, Response::new(401).headers(&h), secs(0))
+            .unwrap();
+        auth.poll(id)
+    };
+    assert!(matches!(
+        first_401(Config::default()),
+        Action::FetchToken(_)
+    ));
+    let strict = Config::default().parser(registry_auth::challenge::ParserConfig::strict());
+    assert!(matches!(first_401(strict), Action::Failed(_)));
+
+    // A token longer than the configured limit is refused.
+    let limits = registry_auth::token::TokenLimits::default().max_token(4);
+    let mut auth = Authenticator::new(Config::default().token_limits(limits));
+    let a = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let _ = auth.poll(a);
+    let h = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(a, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
+    let long = token("longer-than-four");
+    auth.handle_token_response(a, Response::new(200).body(&long), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Failed(_)));
 }
 
 #[test]

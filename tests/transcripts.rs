@@ -648,6 +648,51 @@ fn a_token_answered_with_basic_challenges_twice_ends_with_the_credentials_reject
 }
 
 #[test]
+fn a_registry_that_moved_from_basic_to_bearer_is_followed_once() {
+    let mut auth = auth_with("registry.example.com", Credentials::basic("alice", "pw"));
+    let url = format!("{REG}/v2/a/manifests/1");
+    let basic = r#"Basic realm="registry""#;
+    // Known as Basic...
+    let t = get(
+        &mut auth,
+        &url,
+        secs(0),
+        vec![resp(401).challenge(basic), resp(200)],
+    );
+    assert_eq!(t.last().map(String::as_str), Some("done"), "{t:#?}");
+    // ...it now asks for Bearer: the flow follows.
+    let t = get(
+        &mut auth,
+        &url,
+        secs(1),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(200),
+        ],
+    );
+    assert!(t[0].ends_with("auth=Basic YWxpY2U6cHc="), "{t:#?}");
+    assert!(t[1].starts_with("fetch GET "), "{t:#?}");
+    assert_eq!(t.last().map(String::as_str), Some("done"), "{t:#?}");
+
+    // A registry that sends Basic after a token and Bearer after Basic is not followed
+    // round again: the Basic it asked for was refused.
+    let mut auth = auth_with("registry.example.com", Credentials::basic("alice", "pw"));
+    let t = get(
+        &mut auth,
+        &url,
+        secs(0),
+        vec![
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+            Canned::token("t1", 300),
+            resp(401).challenge(basic),
+            resp(401).challenge(&reg_challenge("repository:a:pull")),
+        ],
+    );
+    assert!(t.last().unwrap().contains("credentials rejected"), "{t:#?}");
+}
+
+#[test]
 fn post_never_falls_back_on_5xx() {
     let mut auth = auth_with("registry.example.com", Credentials::identity_token("idtok"));
     let url = format!("{REG}/v2/a/manifests/1");
