@@ -313,6 +313,7 @@ fn machine_requests_actions_and_state_print_redacted() {
     let mut auth = Authenticator::new(Config::default());
     auth.set_credentials("registry.example.com", Credentials::basic(USER, MARKER));
     let (id, req) = to_token_request(&mut auth);
+    assert!(format!("{auth:?}").contains("fetches: 1"), "{auth:?}");
     assert!(req.authorization().is_some());
     assert_hidden_debug("TokenRequest (GET, Basic)", &req);
     let body = token_body();
