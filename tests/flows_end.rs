@@ -49,6 +49,11 @@ fn a_waiting_flow_takes_over_a_fetch_unanswered_past_the_timeout() {
     let mut auth = warmed(Config::default().fetch_timeout(secs(30)));
     let (a, first) = start(&mut auth, secs(100));
     assert!(matches!(first, Action::FetchToken(_)), "{first:?}");
+    assert_eq!(
+        auth.poll_timeout(),
+        None,
+        "a fetch nobody waits for sets no deadline"
+    );
     // Flow A's caller never answers. B needs the same token and waits for A's fetch.
     let (b, second) = start(&mut auth, secs(101));
     assert!(matches!(second, Action::Wait), "{second:?}");
