@@ -159,3 +159,13 @@ fn deadlines_come_back_in_the_callers_kind_of_clock() {
     assert!(matches!(auth.poll(other), Action::Wait));
     assert_eq!(auth.poll_timeout(), Some(Now::Instant(t0 + secs(30))));
 }
+
+#[test]
+fn with_no_fetch_timeout_a_flow_never_waits_on_another_flows_token_request() {
+    // A zero timeout presumes every token request lost at once: nobody waits for one.
+    let mut auth = warmed(Config::default().fetch_timeout(Duration::ZERO));
+    let (_, first) = start(&mut auth, secs(100));
+    assert!(matches!(first, Action::FetchToken(_)), "{first:?}");
+    let (_, second) = start(&mut auth, secs(100));
+    assert!(matches!(second, Action::FetchToken(_)), "{second:?}");
+}
