@@ -169,3 +169,16 @@ fn with_no_fetch_timeout_a_flow_never_waits_on_another_flows_token_request() {
     let (_, second) = start(&mut auth, secs(100));
     assert!(matches!(second, Action::FetchToken(_)), "{second:?}");
 }
+
+#[test]
+fn the_time_until_a_deadline_is_counted_on_either_clock_and_never_below_zero() {
+    let (a, b) = (Now::from(secs(10)), Now::from(secs(25)));
+    assert_eq!(a.duration_until(b), secs(15));
+    assert_eq!(b.duration_until(a), Duration::ZERO);
+    let t0 = std::time::Instant::now();
+    let (c, d) = (Now::from(t0), Now::from(t0 + secs(7)));
+    assert_eq!(c.duration_until(d), secs(7));
+    assert_eq!(d.duration_until(c), Duration::ZERO);
+    // The two kinds cannot be compared: no time.
+    assert_eq!(a.duration_until(d), Duration::ZERO);
+}

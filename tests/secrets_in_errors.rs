@@ -495,3 +495,40 @@ fn a_token_another_flow_cached_is_scrubbed_from_this_flows_error() {
         "{shown}"
     );
 }
+
+#[test]
+fn every_secret_a_flow_sent_is_scrubbed_after_the_machine_forgets_them_all() {
+    // One flow sends the password (Basic, to the realm), then the token it got. Both are
+    // forgotten by the machine before the registry answers quoting them: the flow's own
+    // record of what it sent, every secret of it, is what scrubs them.
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pw-wire-secret-1"),
+    );
+    let url = manifest("team/app");
+    let id = auth.start(Request::get(&url), secs(1)).unwrap();
+    let _ = auth.poll(id);
+    let h = [("WWW-Authenticate", REALM_CHALLENGE)];
+    auth.handle_response(id, Response::new(401).headers(&h), secs(1))
+        .unwrap();
+    assert!(matches!(auth.poll(id), Action::FetchToken(_)));
+    let body = br#"{"token":"tok-wire-secret-2","expires_in":300}"#;
+    auth.handle_token_response(id, Response::new(200).body(body), secs(1))
+        .unwrap();
+    assert!(matches!(auth.poll(id), Action::Send(_)));
+    auth.clear_tokens();
+    auth.remove_credentials("registry.example.com");
+    // The registry refuses the freshly issued token, quoting both.
+    let challenge = format!("{REALM_CHALLENGE},error=\"invalid_token\"");
+    let h = [("WWW-Authenticate", challenge.as_str())];
+    let body = br#"{"errors":[{"code":"UNAUTHORIZED","message":"tok-wire-secret-2 of pw-wire-secret-1 is not valid"}]}"#;
+    auth.handle_response(id, Response::new(401).headers(&h).body(body), secs(1))
+        .unwrap();
+    let Action::Failed(e) = auth.poll(id) else {
+        panic!("a freshly issued token refused ends the flow")
+    };
+    let shown = e.to_string();
+    assert!(!shown.contains("wire-secret"), "{shown}");
+    assert!(shown.contains("<redacted> of <redacted>"), "{shown}");
+}
