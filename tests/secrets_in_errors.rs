@@ -532,3 +532,32 @@ fn every_secret_a_flow_sent_is_scrubbed_after_the_machine_forgets_them_all() {
     assert!(!shown.contains("wire-secret"), "{shown}");
     assert!(shown.contains("<redacted> of <redacted>"), "{shown}");
 }
+
+#[test]
+fn a_password_sent_as_basic_to_the_registry_is_scrubbed_after_its_credentials_are_removed() {
+    let mut auth = Authenticator::new(Config::default());
+    auth.set_credentials(
+        "registry.example.com",
+        Credentials::basic("alice", "pw-basic-secret-4"),
+    );
+    let url = manifest("team/app");
+    let id = auth.start(Request::get(&url), secs(1)).unwrap();
+    let _ = auth.poll(id);
+    let h = [("WWW-Authenticate", r#"Basic realm="registry""#)];
+    auth.handle_response(id, Response::new(401).headers(&h), secs(1))
+        .unwrap();
+    let Action::Send(send) = auth.poll(id) else {
+        panic!("the password goes to the registry")
+    };
+    assert!(send.authorization().is_some());
+    auth.remove_credentials("registry.example.com");
+    let body = br#"{"errors":[{"code":"UNAUTHORIZED","message":"pw-basic-secret-4 is wrong"}]}"#;
+    auth.handle_response(id, Response::new(401).headers(&h).body(body), secs(1))
+        .unwrap();
+    let Action::Failed(e) = auth.poll(id) else {
+        panic!("refused credentials end the flow")
+    };
+    let shown = e.to_string();
+    assert!(!shown.contains("pw-basic"), "{shown}");
+    assert!(shown.contains("<redacted> is wrong"), "{shown}");
+}
