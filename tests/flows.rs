@@ -646,3 +646,24 @@ fn a_same_origin_redirect_to_another_repository_fetches_its_token_first() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_token_the_flow_fetched_is_not_sent_again_once_it_has_expired() {
+    // The flow's own token lives 300 s; the registry redirects the request just as it expires,
+    // so the flow asks for a new one instead of sending the old one again.
+    let mut auth = Authenticator::new(Config::default());
+    let a = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let _ = auth.poll(a);
+    let h = [("WWW-Authenticate", CHALLENGE)];
+    auth.handle_response(a, Response::new(401).headers(&h), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::FetchToken(_)));
+    auth.handle_token_response(a, Response::new(200).body(&token("t1")), secs(0))
+        .unwrap();
+    assert!(matches!(auth.poll(a), Action::Send(s) if s.authorization().is_some()));
+    let moved = [("Location", "/v2/team/app/manifests/2")];
+    auth.handle_response(a, Response::new(307).headers(&moved), secs(300))
+        .unwrap();
+    let next = auth.poll(a);
+    assert!(matches!(next, Action::FetchToken(_)), "{next:?}");
+}
