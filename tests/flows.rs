@@ -667,3 +667,45 @@ fn a_token_the_flow_fetched_is_not_sent_again_once_it_has_expired() {
     let next = auth.poll(a);
     assert!(matches!(next, Action::FetchToken(_)), "{next:?}");
 }
+
+#[test]
+fn a_redirect_keeps_the_method_unless_it_is_a_303_to_anything_but_head() {
+    let method_after = |request: Request<'_>, status: u16| {
+        let mut auth = Authenticator::new(Config::default());
+        let a = auth.start(request, secs(0)).unwrap();
+        let _ = auth.poll(a);
+        let moved = [("Location", "/v2/team/app/manifests/2")];
+        auth.handle_response(a, Response::new(status).headers(&moved), secs(0))
+            .unwrap();
+        match auth.poll(a) {
+            Action::Send(s) => s.method(),
+            other => panic!("{other:?}"),
+        }
+    };
+    use registry_auth::Method;
+    assert_eq!(method_after(Request::put(URL_A), 307), Method::Put);
+    assert_eq!(method_after(Request::put(URL_A), 303), Method::Get);
+    assert_eq!(method_after(Request::head(URL_A), 303), Method::Head);
+    assert_eq!(method_after(Request::get(URL_A), 301), Method::Get);
+}
+
+#[test]
+fn a_redirect_to_a_location_that_is_not_a_url_ends_the_flow() {
+    let mut auth = Authenticator::new(Config::default());
+    let a = auth.start(Request::get(URL_A), secs(0)).unwrap();
+    let _ = auth.poll(a);
+    let moved: [(&str, &[u8]); 1] = [("Location", b"/v2/\xff\xfe")];
+    auth.handle_response(a, Response::new(307).headers(&moved), secs(0))
+        .unwrap();
+    let next = auth.poll(a);
+    assert!(
+        matches!(
+            &next,
+            Action::Failed(registry_auth::Error::InvalidUrl {
+                role: registry_auth::UrlRole::Location,
+                ..
+            })
+        ),
+        "{next:?}"
+    );
+}
